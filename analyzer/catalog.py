@@ -1,0 +1,102 @@
+"""Loads the rule catalog (rules/*.yaml) into frozen Rule records.
+
+The same files feed the scan (severity, checklist IDs), `prodready rules`,
+`prodready explain`, the SARIF rule metadata, the README reference and the
+example tests, so documentation and behaviour cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analyzer import checklist
+from analyzer.errors import UsageError
+from analyzer.model import Example, Rule, Severity
+
+_REQUIRED = ("code", "name", "severity", "checklist", "summary", "why", "fix", "examples")
+_OPTIONAL = ("tags", "security-severity", "precision", "scope")
+
+
+def rules_dir() -> Path:
+    """The catalog ships inside the wheel as analyzer/_rules; in a checkout it is ./rules."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_rules"
+    return packaged if packaged.is_dir() else here.parent / "rules"
+
+
+@functools.cache
+def load() -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for path in sorted(rules_dir().glob("*.yaml")):
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except yaml.YAMLError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+            raise UsageError(f"rule catalog {path.name}: {first}") from None
+        if not isinstance(raw, list):
+            raise UsageError(f"{path.name}: the catalog file must be a list of rules")
+        for entry in raw:
+            rule = _rule(path.name, entry)
+            if rule.code in rules:
+                raise UsageError(f"{path.name}: duplicate rule code {rule.code}")
+            rules[rule.code] = rule
+    names = [r.name for r in rules.values()]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise UsageError(f"duplicate rule names in the catalog: {', '.join(sorted(dupes))}")
+    return dict(sorted(rules.items()))
+
+
+def _rule(source: str, entry: Any) -> Rule:
+    if not isinstance(entry, dict):
+        raise UsageError(f"{source}: every rule must be a mapping")
+    code = str(entry.get("code", "?"))
+    missing = [k for k in _REQUIRED if k not in entry]
+    unknown = [k for k in entry if k not in _REQUIRED + _OPTIONAL]
+    if missing or unknown:
+        raise UsageError(f"{source}: rule {code}: missing {missing}, unknown {unknown}")
+    known = checklist.by_id()
+    ids = tuple(str(i) for i in entry["checklist"])
+    bad_ids = [i for i in ids if i not in known]
+    if not ids or bad_ids:
+        raise UsageError(f"{source}: rule {code}: unknown or no checklist IDs {bad_ids}")
+    sec = entry.get("security-severity")
+    return Rule(
+        code=code,
+        name=str(entry["name"]),
+        severity=Severity(entry["severity"]),
+        checklist=ids,
+        summary=str(entry["summary"]).strip(),
+        why=" ".join(str(entry["why"]).split()),
+        fix=str(entry["fix"]).strip(),
+        tags=tuple(str(t) for t in entry.get("tags", ())),
+        security_severity=None if sec is None else f"{float(sec):.1f}",
+        precision=str(entry.get("precision", "high")),
+        scope=str(entry.get("scope", "file")),
+        examples=_examples(source, code, entry["examples"]),
+    )
+
+
+def _examples(source: str, code: str, raw: Any) -> tuple[Example, ...]:
+    out: list[Example] = []
+    for verdict in ("bad", "good"):
+        items = (raw or {}).get(verdict) or []
+        if not items:
+            raise UsageError(f"{source}: rule {code} needs at least one {verdict} example")
+        for item in items:
+            line = item.get("line")
+            if verdict == "bad" and "line" not in item:
+                raise UsageError(f"{source}: rule {code}: a bad example needs `line` (null for repository level)")
+            also = tuple((str(a["path"]), str(a["text"])) for a in item.get("also", ()))
+            out.append(
+                Example(verdict, str(item["path"]), str(item["text"]), line, also)
+            )
+    return tuple(out)
+
+
+def get(code: str) -> Rule:
+    return load()[code]

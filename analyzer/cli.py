@@ -1,0 +1,263 @@
+"""Argument parsing and exit codes; the work happens elsewhere.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 usage, config or internal error (one line on stderr; a traceback only
+with --debug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn
+
+from analyzer import __version__, baseline, catalog, checklist, diffbase
+from analyzer import config as config_mod
+from analyzer.errors import UsageError
+from analyzer.model import ScanResult
+
+FORMATS = ("text", "json", "sarif", "github", "markdown")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line and exit 2, as the contract says."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="prodready", description="Is this repository ready for production?")
+    parser.add_argument("--version", action="version", version=f"prodready {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    scan = sub.add_parser("scan", help="scan files or a repository")
+    scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="default: .")
+    scan.add_argument("--format", choices=FORMATS, default="text")
+    scan.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+    scan.add_argument("--sarif", type=Path, metavar="FILE",
+                      help="also write a SARIF report to FILE (one scan, two reports)")
+    _common(scan)
+    scan.add_argument("--fail-on", choices=config_mod.FAIL_ON, default=None)
+    scan.add_argument("--baseline", type=Path, metavar="FILE",
+                      help="report only findings not recorded in FILE")
+    scan.add_argument("--diff-base", metavar="REV",
+                      help="report only findings on lines changed since REV (git)")
+    scan.add_argument("--jobs", type=int, default=None, metavar="N",
+                      help="worker processes (default: all cores)")
+    scan.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    scan.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+
+    base = sub.add_parser("baseline", help="record today's findings as accepted")
+    base.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
+    base.add_argument("--output", type=Path, required=True, metavar="FILE")
+    _common(base)
+    base.add_argument("--jobs", type=int, default=None, metavar="N")
+
+    rules = sub.add_parser("rules", help="list the rule catalog")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = sub.add_parser("explain", help="why a rule matters, with examples")
+    explain.add_argument("rule", metavar="RULE", help="rule code or name, e.g. K8S001")
+    return parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help="default: [tool.prodready] in PATH's pyproject.toml, else .prodready.toml")
+    p.add_argument("--select", type=_csv, default=None, metavar="ID,..",
+                   help="rule codes, names, checklist IDs or prefixes")
+    p.add_argument("--ignore", type=_csv, default=None, metavar="ID,..")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "scan":
+            return _scan(args)
+        if args.command == "baseline":
+            return _baseline(args)
+        if args.command == "rules":
+            return _rules(args)
+        return _explain(args)
+    except UsageError as exc:
+        print(f"prodready: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("prodready: interrupted", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the contract: exit 2, one line, traceback only on request
+        if debug:
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        print(f"prodready: internal error: {type(exc).__name__}: {first} (run with --debug for details)",
+              file=sys.stderr)
+        return 2
+
+
+def _root_and_targets(paths: list[Path]) -> tuple[Path, list[Path] | None]:
+    """One folder is the root; files (a pre-commit run) are scanned relative to here."""
+    for p in paths:
+        if not p.exists() and not p.is_symlink():
+            raise UsageError(f"no such file or directory: {p}")
+    if not paths:
+        return Path("."), None
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0], None
+    cwd = Path.cwd()
+    absolute = [p.absolute() for p in paths]
+    if all(a.is_relative_to(cwd) for a in absolute):
+        return Path("."), paths
+    common = Path(os.path.commonpath([str(a if a.is_dir() else a.parent) for a in absolute]))
+    return common, absolute
+
+
+def _config(args: argparse.Namespace, root: Path) -> config_mod.Config:
+    path = args.config if args.config is not None else config_mod.find_config_file(root)
+    if args.config is not None and not args.config.is_file():
+        raise UsageError(f"config file not found: {args.config}")
+    cfg = config_mod.load(path)
+    if args.select is not None:
+        cfg = replace(cfg, select=tuple(args.select))
+    if args.ignore is not None:
+        cfg = replace(cfg, ignore=cfg.ignore + tuple(args.ignore))
+    if getattr(args, "fail_on", None):
+        cfg = replace(cfg, fail_on=args.fail_on)
+    return cfg
+
+
+def _jobs(value: int | None) -> int:
+    from analyzer.scan import default_jobs
+
+    if value is None:
+        return default_jobs()
+    if value < 1:
+        raise UsageError("--jobs must be at least 1")
+    return value
+
+
+def _run_scan(args: argparse.Namespace, paths: list[Path]) -> tuple[ScanResult, config_mod.Config]:
+    from analyzer.scan import scan
+
+    root, targets = _root_and_targets(paths)
+    cfg = _config(args, root)
+    result = scan(root, cfg, targets, jobs=_jobs(args.jobs), debug=getattr(args, "debug", False))
+    return result, cfg
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from analyzer import report
+
+    result, cfg = _run_scan(args, list(args.paths))
+    if args.baseline is not None:
+        accepted = baseline.load(args.baseline)
+        result = replace(result, findings=tuple(f for f in result.findings if f.fingerprint not in accepted))
+    if args.diff_base:
+        changed = diffbase.changed_lines(Path(result.root), args.diff_base)
+        result = replace(
+            result,
+            findings=tuple(
+                f for f in result.findings
+                if f.path in changed and (f.line is None or f.line in changed[f.path])
+            ),
+        )
+    color = (
+        args.format == "text" and args.output is None and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+    )
+    text = report.render(args.format, result, color=color)
+    _write(args.output, text)
+    if args.sarif is not None:
+        _write(args.sarif, report.render("sarif", result))
+    if args.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        from analyzer.report.github import write_step_summary
+
+        write_step_summary(result, Path(os.environ["GITHUB_STEP_SUMMARY"]))
+    threshold = cfg.fail_threshold()
+    failing = threshold is not None and any(
+        f.severity is not None and f.severity.rank >= threshold for f in result.active
+    )
+    return 1 if failing else 0
+
+
+def _write(path: Path | None, text: str) -> None:
+    if path is None:
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+        sys.stdout.flush()
+        return
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    if not args.path.exists():
+        raise UsageError(f"no such file or directory: {args.path}")
+    result, _ = _run_scan(args, [args.path])
+    _write(args.output, baseline.dumps(result.findings))
+    active = len(result.active)
+    print(f"prodready: recorded {active} finding(s) in {args.output}", file=sys.stderr)
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    rules = catalog.load()
+    if args.format == "json":
+        doc = [
+            {
+                "code": r.code, "name": r.name, "severity": r.severity.value,
+                "checklist": list(r.checklist), "summary": r.summary, "why": r.why, "fix": r.fix,
+                "tags": list(r.tags), "security-severity": r.security_severity,
+                "precision": r.precision, "scope": r.scope,
+            }
+            for r in rules.values()
+        ]
+        _write(None, json.dumps(doc, indent=2))
+        return 0
+    width = max(len(r.name) for r in rules.values())
+    lines = [
+        f"{r.code:<7} {r.severity.value:<7} {r.name:<{width}}  {','.join(r.checklist)}"
+        for r in rules.values()
+    ]
+    _write(None, "\n".join(lines) + f"\n{len(rules)} rules\n")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    rules = catalog.load()
+    wanted = args.rule.strip()
+    rule = rules.get(wanted.upper()) or next((r for r in rules.values() if r.name == wanted), None)
+    if rule is None:
+        raise UsageError(f"unknown rule: {wanted} (see `prodready rules`)")
+    items = checklist.by_id()
+    out = [
+        f"{rule.code} {rule.name} ({rule.severity.value})",
+        "",
+        rule.summary,
+        "",
+        "Why: " + rule.why,
+        "",
+        "Fix: " + rule.fix,
+        "",
+        "Checklist:",
+        *(f"  {cid}  {items[cid].title}" for cid in rule.checklist),
+    ]
+    for ex in rule.examples:
+        where = f"{ex.path}" + (f", reported at line {ex.line}" if ex.line else "")
+        label = "Bad" if ex.verdict == "bad" else "Good"
+        out += ["", f"{label} ({where}):", textwrap.indent(ex.text.rstrip("\n"), "    ")]
+    _write(None, "\n".join(out) + "\n")
+    return 0

@@ -1,0 +1,125 @@
+"""Reads `[tool.prodready]` from pyproject.toml, or a .prodready.toml.
+
+Unknown keys and wrong types are errors (exit 2), not silently ignored: a
+misspelt `ignore` would otherwise turn a check off without anyone noticing.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analyzer.errors import UsageError
+from analyzer.model import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+FAIL_ON = ("error", "warning", "note", "never")
+DEFAULT_MAX_FILE_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Config:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    fail_on: str = "warning"
+    public_routes: tuple[str, ...] = ()
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    source: str | None = None  # the file the settings came from, for messages
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def fail_threshold(self) -> int | None:
+        """The lowest severity rank that fails the run; None for `never`."""
+        return None if self.fail_on == "never" else Severity(self.fail_on).rank
+
+
+_KEYS = {
+    "select",
+    "ignore",
+    "exclude",
+    "per-path-ignores",
+    "fail-on",
+    "public-routes",
+    "max-file-bytes",
+}
+
+
+def find_config_file(root: Path) -> Path | None:
+    """pyproject.toml with a [tool.prodready] table wins; else .prodready.toml."""
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        data = _read_toml(pyproject)
+        if isinstance(data.get("tool"), dict) and "prodready" in data["tool"]:
+            return pyproject
+    dotfile = root / ".prodready.toml"
+    return dotfile if dotfile.is_file() else None
+
+
+def load(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    data = _read_toml(path)
+    if path.name == "pyproject.toml" or "tool" in data:
+        table = data.get("tool", {}).get("prodready")
+        if table is None:
+            raise UsageError(f"{path}: no [tool.prodready] table")
+    else:
+        table = data
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: [tool.prodready] must be a table")
+    return from_table(table, str(path))
+
+
+def from_table(table: Mapping[str, Any], source: str) -> Config:
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise UsageError(f"{source}: unknown key(s) in [tool.prodready]: {', '.join(unknown)}")
+    fail_on = table.get("fail-on", "warning")
+    if fail_on not in FAIL_ON:
+        raise UsageError(f"{source}: fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+    ppi = table.get("per-path-ignores", {})
+    if not isinstance(ppi, dict):
+        raise UsageError(f"{source}: per-path-ignores must be a table of glob = [rules]")
+    max_bytes = table.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES)
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
+        raise UsageError(f"{source}: max-file-bytes must be a positive integer")
+    return Config(
+        select=_strings(table, "select", source),
+        ignore=_strings(table, "ignore", source),
+        exclude=_strings(table, "exclude", source),
+        per_path_ignores=tuple(
+            (str(glob), _strings({"x": codes}, "x", f"{source}: per-path-ignores {glob!r}"))
+            for glob, codes in ppi.items()
+        ),
+        fail_on=str(fail_on),
+        public_routes=_strings(table, "public-routes", source),
+        max_file_bytes=max_bytes,
+        source=source,
+    )
+
+
+def _strings(table: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{source}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None

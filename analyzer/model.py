@@ -1,0 +1,136 @@
+"""The small frozen records every phase passes around.
+
+Checks build `Finding`s with what they know (rule code, place, message,
+anchor); the scan then completes them from the catalog (severity) and adds
+the fingerprint and suppression state, so a check never repeats catalog data.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used by --fail-on and by annotation ordering."""
+        return {"note": 1, "warning": 2, "error": 3}[self.value]
+
+
+@dataclass(frozen=True)
+class Example:
+    """One snippet of a rule's documentation that is also a test case."""
+
+    verdict: str  # "bad" or "good"
+    path: str
+    text: str
+    line: int | None = None  # bad examples: where the finding must be reported
+    also: tuple[tuple[str, str], ...] = ()  # extra (path, text) files the example needs
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    checklist: tuple[str, ...]
+    summary: str
+    why: str
+    fix: str
+    tags: tuple[str, ...] = ()
+    security_severity: str | None = None  # "0.1".."10.0" marks a security rule for GitHub
+    precision: str = "high"
+    scope: str = "file"  # "file" (has a line) or "repository"
+    examples: tuple[Example, ...] = ()
+
+    @property
+    def is_security(self) -> bool:
+        return self.security_severity is not None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place.
+
+    `anchor` is the normalised content the finding is about (a YAML key path,
+    an instruction, a redacted secret hash...): the fingerprint is built from
+    rule, path and anchor, never from the line number, so it survives edits
+    elsewhere in the file. When a check leaves it empty the scan uses the
+    flagged line's text, whitespace-collapsed.
+    """
+
+    code: str
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+    anchor: str = ""
+    severity: Severity | None = None  # filled from the catalog by the scan
+    fingerprint: str = ""
+    suppression: str | None = None  # justification when suppressed in source
+    checklist: tuple[str, ...] = ()  # filled from the catalog by the scan
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line or 0, self.column or 0, self.code)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A discovered file: its path relative to the scanned root, and its kind."""
+
+    path: str
+    kind: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What the extract phase keeps of one file: its findings and its facts.
+
+    `facts` is a kind-specific plain record (picklable) that judge rules read.
+    """
+
+    path: str
+    kind: str
+    findings: tuple[Finding, ...] = ()
+    facts: Any = None
+    ignores: tuple[InlineIgnore, ...] = ()
+
+
+@dataclass(frozen=True)
+class InlineIgnore:
+    """A `prodready: ignore[CODE,...] reason` comment.
+
+    A comment alone on its line covers the next line too; a trailing
+    comment covers only its own line.
+    """
+
+    line: int
+    tokens: tuple[str, ...]
+    reason: str
+    covers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a report needs: the findings (suppressed ones included) and their rules."""
+
+    root: str  # the scanned root, as the user named it (never printed with secrets)
+    findings: tuple[Finding, ...]
+    rules: dict[str, Rule]  # every rule in effect for this scan, by code
+    files_scanned: int
+    kinds: dict[str, int]  # files scanned per kind: tells the markdown report what is not applicable
+    skipped_rules: tuple[str, ...] = ()  # rules that could not run (e.g. an optional engine is absent)
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        """Findings not suppressed in source: the ones that count for the exit code."""
+        return tuple(f for f in self.findings if f.suppression is None)

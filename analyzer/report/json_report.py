@@ -1,0 +1,48 @@
+"""The machine-readable report: a stable document scripts and dashboards can diff.
+
+Field names and order are part of the contract; findings are sorted by place so
+two scans of the same tree give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from analyzer import __version__
+from analyzer.model import Finding, ScanResult
+from analyzer.report.text import by_location, checklist_of, counts, rule_name, severity_of
+
+
+def document(result: ScanResult) -> dict[str, Any]:
+    """The report as plain data (for callers that embed it rather than print it)."""
+    return {
+        "version": __version__,
+        "root": result.root,
+        "files_scanned": result.files_scanned,
+        "summary": counts(result),
+        "findings": [_finding(f, result) for f in by_location(result.findings)],
+        "skipped_rules": sorted(result.skipped_rules),
+    }
+
+
+def render(result: ScanResult, *, color: bool = False) -> str:
+    return json.dumps(document(result), indent=2) + "\n"
+
+
+def _finding(f: Finding, result: ScanResult) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "name": rule_name(f.code, result.rules),
+        "severity": severity_of(f, result.rules).value,
+        "checklist": list(checklist_of(f, result.rules)),
+        "path": f.path,
+        "line": f.line,
+        "column": f.column,
+        "end_line": f.end_line,
+        "end_column": f.end_column,
+        "message": f.message,
+        "fingerprint": f.fingerprint,
+        "suppressed": f.suppression is not None,
+        "justification": f.suppression,
+    }

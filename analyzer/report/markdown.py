@@ -1,0 +1,98 @@
+"""The checklist report in Markdown: the production checklist, item by item.
+
+Today an item is either violated (it has findings) or has no finding. The
+full report will add "verified", "not applicable" and "needs human review";
+those are more statuses of `ItemReport`, computed in `item_reports`, so the
+rendering below only grows a section per status.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analyzer import checklist
+from analyzer.model import Finding, ScanResult
+from analyzer.report.text import by_severity, checklist_of, rule_name, severity_of, summary_sentence
+
+VIOLATED = "violated"
+NO_FINDING = "no finding"
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def md_cell(text: str) -> str:
+    """Text from scanned files as inert Markdown: one line, no markup, safe in a table cell.
+
+    A message can quote a file name or a value with `|`, `*`, `<tag>` or a line
+    break; unescaped they would split table cells, start emphasis or vanish as HTML.
+    """
+    one_line = " ".join(text.replace("\r", "\n").split("\n"))
+    return _MD_SPECIAL.sub(r"\\\1", one_line)
+
+
+@dataclass(frozen=True)
+class ItemReport:
+    item: checklist.Item
+    findings: tuple[Finding, ...]
+
+    @property
+    def status(self) -> str:
+        return VIOLATED if self.findings else NO_FINDING
+
+
+def item_reports(result: ScanResult) -> list[ItemReport]:
+    """Every checklist item in checklist order, with the active findings that name it."""
+    active = by_severity(result.active, result.rules)
+    return [
+        ItemReport(item, tuple(f for f in active if item.id in checklist_of(f, result.rules)))
+        for item in checklist.items()
+    ]
+
+
+def unmapped(result: ScanResult) -> list[Finding]:
+    """Findings naming no known checklist item; listed apart so none is dropped."""
+    known = checklist.by_id()
+    return [
+        f
+        for f in by_severity(result.active, result.rules)
+        if not any(i in known for i in checklist_of(f, result.rules))
+    ]
+
+
+def render(result: ScanResult, *, color: bool = False) -> str:
+    reports = item_reports(result)
+    violated = [r for r in reports if r.status == VIOLATED]
+    clean = [r for r in reports if r.status == NO_FINDING]
+    lines = [
+        "# Production readiness checklist",
+        "",
+        md_cell(summary_sentence(result)),
+        "",
+        f"{len(violated)} of {len(reports)} checklist items have findings.",
+        "",
+        "## Items with findings",
+        "",
+    ]
+    if not violated:
+        lines += ["None.", ""]
+    for report in violated:
+        lines += [f"### {report.item.id} {md_cell(report.item.title)}", ""]
+        lines += [_finding_line(f, result) for f in report.findings]
+        lines.append("")
+    others = unmapped(result)
+    if others:
+        lines += ["## Findings without a checklist item", ""]
+        lines += [_finding_line(f, result) for f in others]
+        lines.append("")
+    lines += ["## Items with no finding", ""]
+    lines += [f"- {r.item.id} {md_cell(r.item.title)}" for r in clean] or ["None."]
+    return "\n".join(lines) + "\n"
+
+
+def _finding_line(f: Finding, result: ScanResult) -> str:
+    sev = severity_of(f, result.rules).value
+    name = rule_name(f.code, result.rules)
+    place = f.path if f.line is None else f"{f.path}:{f.line}"
+    rule = f"`{f.code}` {md_cell(name)}".rstrip()
+    return f"- **{sev}** {rule} at {md_cell(place)}: {md_cell(f.message)}"

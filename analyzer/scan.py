@@ -1,0 +1,340 @@
+"""The two phases of a scan: extract every file (in parallel), then judge the whole.
+
+Extract reads a file once, classifies it, parses it, runs the file rules of
+its kind and keeps the parsed record as facts; judge runs the repository
+rules once over all facts. Findings are then completed from the catalog,
+fingerprinted, matched against inline suppressions and per-path ignores.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import hashlib
+import importlib
+import os
+import traceback
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from analyzer import catalog, discover
+from analyzer.checks import registry
+from analyzer.config import Config
+from analyzer.errors import UsageError
+from analyzer.model import FileResult, Finding, Rule, ScanResult, SourceFile
+from analyzer.parsers import ParseError
+from analyzer.suppress import inline_ignores, rule_matches
+
+FILE_NOT_SCANNED = "PR001"
+INVALID_SUPPRESSION = "PR002"
+ALWAYS_ON = (FILE_NOT_SCANNED, INVALID_SUPPRESSION)  # unless ignored by code
+
+# kind -> module of analyzer.parsers with a `parse(SourceFile)`; imported on first use
+PARSERS: dict[str, str] = {
+    "dockerfile": "dockerfile",
+    "compose": "yamlfile",
+    "kubernetes": "yamlfile",
+    "workflow": "yamlfile",
+    "env": "envfile",
+}
+# kinds where an empty file is a mistake worth a note (an empty __init__.py or .env is normal)
+EMPTY_IS_SUSPECT = frozenset({"dockerfile", "compose", "workflow", "supabase-config", "nginx"})
+PARALLEL_THRESHOLD = 64  # below this many files a process pool costs more than it saves
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every worker needs to know; picklable, so it crosses process boundaries."""
+
+    root: str
+    codes: frozenset[str]
+    max_file_bytes: int
+    debug: bool = False
+
+
+def select_rules(rules: dict[str, Rule], config: Config) -> dict[str, Rule]:
+    """The rules in effect: `select` narrows, `ignore` removes; bad tokens are usage errors."""
+    for token in config.select + config.ignore:
+        if not any(rule_matches(r, token) for r in rules.values()) and not _is_checklist_token(token):
+            raise UsageError(f"unknown rule, rule name or checklist ID: {token!r}")
+    chosen = {
+        code: r
+        for code, r in rules.items()
+        if not config.select
+        or any(rule_matches(r, t) for t in config.select)
+        or code in ALWAYS_ON
+    }
+    return {
+        code: r
+        for code, r in chosen.items()
+        if not any(
+            rule_matches(r, t) and (code not in ALWAYS_ON or t.upper() == code) for t in config.ignore
+        )
+    }
+
+
+def _is_checklist_token(token: str) -> bool:
+    from analyzer import checklist
+
+    up = token.upper()
+    return any(i.id == up or i.group == up for i in checklist.items())
+
+
+def scan(
+    root: Path,
+    config: Config | None = None,
+    paths: Sequence[Path] | None = None,
+    jobs: int = 1,
+    debug: bool = False,
+) -> ScanResult:
+    config = config or Config()
+    rules = select_rules(catalog.load(), config)
+    registry.load_all()
+    candidates = discover.discover(root, paths, config.exclude)
+    plan = Plan(str(root), frozenset(rules), config.max_file_bytes, debug)
+    results = _extract_all(plan, candidates, jobs)
+    findings: list[Finding] = [f for r in results for f in r.findings]
+    findings.extend(_judge(plan, results))
+    findings = [f for f in findings if f.code in rules]
+    ignores = {r.path: r.ignores for r in results}
+    findings.extend(_invalid_suppressions(results, rules))
+    findings = _per_path_filter(findings, config)
+    final = _complete(findings, rules, ignores)
+    kinds = Counter(r.kind for r in results)
+    return ScanResult(
+        root=str(root),
+        findings=tuple(final),
+        rules=rules,
+        files_scanned=len(results),
+        kinds=dict(sorted(kinds.items())),
+    )
+
+
+def _extract_all(plan: Plan, candidates: list[discover.Candidate], jobs: int) -> list[FileResult]:
+    if jobs > 1 and len(candidates) >= PARALLEL_THRESHOLD:
+        chunk = max(8, len(candidates) // (jobs * 8))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(extract, [plan] * len(candidates), candidates, chunksize=chunk))
+    return [extract(plan, c) for c in candidates]
+
+
+def extract(plan: Plan, candidate: discover.Candidate) -> FileResult:
+    """One file, start to end; never raises, so one odd file cannot stop a scan."""
+    rel = candidate.path
+    if candidate.skip_reason == "symlink" or candidate.skip_reason == "vanished":
+        return FileResult(rel, "skipped")
+    if candidate.skip_reason:
+        return _not_scanned(rel, discover.kind_by_name(rel) or "other", candidate.skip_reason)
+    try:
+        text, problem = read_text(Path(plan.root) / rel, plan.max_file_bytes)
+    except OSError as exc:
+        return _not_scanned(rel, discover.kind_by_name(rel) or "other", f"cannot read: {exc.strerror}")
+    if text is None:
+        kind = discover.kind_by_name(rel) or "other"
+        if kind in discover.PARSED_KINDS or (problem or "").startswith("larger"):
+            return _not_scanned(rel, kind, problem or "not text")
+        return FileResult(rel, "binary")
+    kind = discover.classify(rel, text)
+    findings: list[Finding] = []
+    if problem:  # decoded, but lossily: say so and scan what we could read
+        findings.append(_note(rel, problem, None))
+    if kind == "helm":
+        findings.append(_note(rel, "Helm template (contains {{ }}); render it to scan it", None))
+        return FileResult(rel, kind, tuple(findings))
+    lines = text.splitlines()
+    source = SourceFile(rel, kind, text)
+    facts: Any = None
+    if not text.strip() and kind in EMPTY_IS_SUSPECT:
+        return FileResult(rel, kind, (*findings, _note(rel, "empty file", None)))
+    parser = parser_for(kind)
+    if parser is not None:
+        try:
+            facts = parser(source)
+        except ParseError as exc:
+            findings.append(_note(rel, exc.reason, exc.line))
+        except (RecursionError, MemoryError) as exc:
+            findings.append(_note(rel, f"too deeply nested or too large to parse ({type(exc).__name__})", None))
+        except Exception as exc:  # a parser bug must not end the scan
+            findings.append(_crash_note(rel, "parser", exc, plan.debug))
+        for line, reason in getattr(facts, "errors", ()) or ():
+            findings.append(_note(rel, reason, line))
+    for check in registry.FILE_CHECKS:
+        if check.kind not in (kind, registry.ANY_TEXT) or not plan.codes.intersection(check.codes):
+            continue
+        if check.kind == kind and facts is None:
+            continue
+        try:
+            produced = check.fn(facts if check.kind == kind else source)
+            findings.extend(_anchored(f, lines) for f in produced)
+        except Exception as exc:
+            findings.append(_crash_note(rel, "/".join(check.codes), exc, plan.debug))
+    return FileResult(rel, kind, tuple(findings), facts, inline_ignores(lines))
+
+
+@functools.cache
+def parser_for(kind: str) -> Callable[[SourceFile], Any] | None:
+    module = PARSERS.get(kind)
+    if module is None:
+        return None
+    parse: Callable[[SourceFile], Any] = importlib.import_module(f"analyzer.parsers.{module}").parse
+    return parse
+
+
+def read_text(path: Path, max_bytes: int) -> tuple[str | None, str | None]:
+    """(text, problem): text None when the file is binary or too large; problem says why."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(min(size, max_bytes) + 1 if size <= max_bytes else 8192)
+        if size > max_bytes:
+            if b"\0" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                return None, "binary content"
+            return None, f"larger than {max_bytes} bytes (max-file-bytes); not scanned"
+    data = head
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            return None, "invalid UTF-16 text"
+    if b"\0" in data[:8192]:
+        return None, "binary content (NUL bytes); not scanned"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return data.decode("utf-8", errors="replace"), (
+            f"not valid UTF-8 (first bad byte on line {line}); scanned with replacement characters"
+        )
+
+
+def _anchored(f: Finding, lines: list[str]) -> Finding:
+    """Give a finding the flagged line's text as anchor when the check set none."""
+    if f.anchor or f.line is None:
+        return f
+    text = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
+    return replace(f, anchor=" ".join(text.split()))
+
+
+def _note(path: str, reason: str, line: int | None) -> Finding:
+    return Finding(
+        FILE_NOT_SCANNED,
+        path,
+        f"File not fully scanned: {reason}.",
+        line=line,
+        column=1 if line else None,
+        anchor=f"not-scanned:{reason.split(':')[0]}",
+    )
+
+
+def _not_scanned(path: str, kind: str, reason: str) -> FileResult:
+    return FileResult(path, kind, (_note(path, reason, None),))
+
+
+def _crash_note(path: str, where: str, exc: BaseException, debug: bool) -> Finding:
+    if debug:
+        traceback.print_exception(exc)
+    return _note(path, f"internal error in {where} ({type(exc).__name__}); other rules still ran", None)
+
+
+def _judge(plan: Plan, results: list[FileResult]) -> list[Finding]:
+    out: list[Finding] = []
+    usable = [r for r in results if r.facts is not None]
+    for check in registry.REPO_CHECKS:
+        if not plan.codes.intersection(check.codes):
+            continue
+        try:
+            out.extend(check.fn(usable))
+        except Exception as exc:
+            out.append(_crash_note(".", "/".join(check.codes), exc, plan.debug))
+    return out
+
+
+def _invalid_suppressions(results: list[FileResult], rules: dict[str, Rule]) -> list[Finding]:
+    if INVALID_SUPPRESSION not in rules:
+        return []
+    every = catalog.load().values()
+    out = []
+    for r in results:
+        for ig in r.ignores:
+            unknown = [t for t in ig.tokens if not any(rule_matches(rule, t) for rule in every)]
+            problem = (
+                "names no rule" if not ig.tokens
+                else f"names unknown rule(s) {', '.join(unknown)}" if unknown
+                else "gives no reason" if not ig.reason
+                else None
+            )
+            if problem:
+                out.append(
+                    Finding(
+                        INVALID_SUPPRESSION,
+                        r.path,
+                        f"Suppression comment {problem}; write `prodready: ignore[CODE] why it is safe`.",
+                        line=ig.line,
+                        column=1,
+                        anchor=f"suppression:{','.join(ig.tokens)}",
+                    )
+                )
+    return out
+
+
+def _per_path_filter(findings: list[Finding], config: Config) -> list[Finding]:
+    if not config.per_path_ignores:
+        return findings
+    rules = catalog.load()
+    specs = [
+        (pathspec.PathSpec.from_lines("gitwildmatch", [glob]), tokens)
+        for glob, tokens in config.per_path_ignores
+    ]
+
+    def dropped(f: Finding) -> bool:
+        rule = rules.get(f.code)
+        return rule is not None and any(
+            spec.match_file(f.path) and any(rule_matches(rule, t) for t in tokens)
+            for spec, tokens in specs
+        )
+
+    return [f for f in findings if not dropped(f)]
+
+
+def _complete(
+    findings: Iterable[Finding], rules: dict[str, Rule], ignores: dict[str, tuple[Any, ...]]
+) -> list[Finding]:
+    """Severity and checklist from the catalog, fingerprint, suppression; sorted; no duplicates."""
+    unique: dict[tuple[Any, ...], Finding] = {}
+    for f in findings:
+        key = (f.code, f.path, f.line, f.column, f.message)
+        unique.setdefault(key, f)
+    ordered = sorted(unique.values(), key=Finding.sort_key)
+    seen: defaultdict[tuple[str, str, str], int] = defaultdict(int)
+    out = []
+    for f in ordered:
+        rule = rules[f.code]
+        identity = (f.code, f.path, f.anchor or f.message)
+        occurrence = seen[identity]
+        seen[identity] += 1
+        digest = hashlib.sha256("\0".join((*identity, str(occurrence))).encode()).hexdigest()[:32]
+        reason = None
+        if f.line is not None and f.code != INVALID_SUPPRESSION:
+            for ig in ignores.get(f.path, ()):
+                if f.line in ig.covers and ig.reason and any(rule_matches(rule, t) for t in ig.tokens):
+                    reason = ig.reason
+                    break
+        out.append(
+            replace(
+                f,
+                severity=rule.severity,
+                checklist=rule.checklist,
+                fingerprint=digest,
+                suppression=reason,
+            )
+        )
+    return out
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)

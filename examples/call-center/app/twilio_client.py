@@ -1,0 +1,17 @@
+from twilio.rest import Client
+
+from app.settings import settings
+
+
+def get_twilio() -> Client:
+    return Client(settings.twilio_account_sid, settings.twilio_auth_token)
+
+
+def place_call(to: str, call_id: str) -> str:
+    call = get_twilio().calls.create(
+        to=to,
+        from_=settings.twilio_from_number,
+        url=f"{settings.public_base_url}/webhooks/twilio/voice?call_id={call_id}",
+        status_callback=f"{settings.public_base_url}/webhooks/twilio/status",
+    )
+    return call.sid
