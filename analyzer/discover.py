@@ -50,7 +50,7 @@ class Candidate:
 
 def discover(root: Path, targets: Iterable[Path] | None, exclude: Iterable[str]) -> list[Candidate]:
     """Every file under `root` (or only `targets`), sorted, minus excluded ones."""
-    excluded = pathspec.PathSpec.from_lines("gitwildmatch", list(exclude))
+    excluded = pathspec.GitIgnoreSpec.from_lines(list(exclude))
     if targets is None:
         paths = _git_files(root)
         files = paths if paths is not None else list(_walk(root))
@@ -128,7 +128,7 @@ def _walk(root: Path) -> Iterator[str]:
         if ignore_file.is_file():
             try:
                 lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-                specs.append((rel_dir, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+                specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
             except (OSError, ValueError):
                 pass
 

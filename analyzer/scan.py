@@ -33,7 +33,7 @@ from analyzer.suppress import inline_ignores, rule_matches
 
 FILE_NOT_SCANNED = "PR001"
 INVALID_SUPPRESSION = "PR002"
-ALWAYS_ON = (FILE_NOT_SCANNED, INVALID_SUPPRESSION)  # unless ignored by code
+ALWAYS_ON = (FILE_NOT_SCANNED, INVALID_SUPPRESSION)  # `select` cannot hide them; `ignore` can
 
 # kind -> module of analyzer.parsers with a `parse(SourceFile)`; imported on first use
 PARSERS: dict[str, str] = {
@@ -71,11 +71,7 @@ def select_rules(rules: dict[str, Rule], config: Config) -> dict[str, Rule]:
         or code in ALWAYS_ON
     }
     return {
-        code: r
-        for code, r in chosen.items()
-        if not any(
-            rule_matches(r, t) and (code not in ALWAYS_ON or t.upper() == code) for t in config.ignore
-        )
+        code: r for code, r in chosen.items() if not any(rule_matches(r, t) for t in config.ignore)
     }
 
 
@@ -287,7 +283,7 @@ def _per_path_filter(findings: list[Finding], config: Config) -> list[Finding]:
         return findings
     rules = catalog.load()
     specs = [
-        (pathspec.PathSpec.from_lines("gitwildmatch", [glob]), tokens)
+        (pathspec.GitIgnoreSpec.from_lines([glob]), tokens)
         for glob, tokens in config.per_path_ignores
     ]
 

@@ -1,1 +1,769 @@
-"""Checks of this domain (being written)."""
+"""Dockerfile rules (DF001-DF012): what the image will do once it runs in production.
+
+Most rules judge the *final* stage together with the earlier stages it is
+built FROM, because that is the image that ships: a builder stage may run as
+root, download compilers or lack a HEALTHCHECK without any production effect.
+Rules about a server's command line are skipped for files named as
+development images (`Dockerfile.dev`, `local.Dockerfile`...), where reload
+and debug flags are the point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from analyzer.checks.registry import file_check, repo_check
+from analyzer.model import FileResult, Finding
+from analyzer.parsers.dockerfile import (
+    Dockerfile,
+    Instruction,
+    Stage,
+    arg_defaults,
+    env_pairs,
+    expand,
+    split_words,
+)
+from analyzer.secretvalues import is_placeholder, is_secret_name, literal_secret, redact
+
+_DEV_PART = re.compile(
+    r"(?:^|[./_-])(?:dev|develop|development|local|debug|test|tests)(?:$|[./_-])"
+)
+_NONROOT_BASE = re.compile(
+    r"nonroot|rootless|unprivileged|^cgr\.dev/chainguard/|(?:^|/)bitnami/", re.IGNORECASE
+)
+_SERVER = re.compile(
+    r"\b(?:uvicorn|gunicorn|hypercorn|daphne|granian|nginx|httpd|caddy|traefik|envoy|haproxy|"
+    r"celery|rq|dramatiq|arq|huey|flask|fastapi|node|npm|serve|next|java|php-fpm|puma|rails|"
+    r"redis-server|postgres|mysqld|supervisord)\b"
+)
+_WEB = re.compile(r"\b(?:uvicorn|gunicorn|hypercorn|daphne|granian)\b|\bfastapi\s+run\b")
+_WORKER = re.compile(
+    r"\bcelery\b[^;&|]*\b(?:worker|beat)\b|\brq\s+worker\b|\brqworker\b|\bdramatiq\b|"
+    r"\barq\s+\S|\bhuey_consumer\b"
+)
+_INIT_WRAPPERS = frozenset({"tini", "tini-static", "dumb-init", "catatonit", "--", "-g", "-s"})
+_BOOTSTRAP = frozenset({"pip", "setuptools", "wheel", "npm", "corepack"})
+
+
+@dataclass(frozen=True)
+class Command:
+    """The effective ENTRYPOINT and CMD of the final image and what they run."""
+
+    entrypoint: Instruction | None
+    cmd: Instruction | None
+
+    @property
+    def instructions(self) -> list[Instruction]:
+        return [i for i in (self.entrypoint, self.cmd) if i is not None]
+
+    def text(self) -> str:
+        return " ".join(_command_text(i) for i in self.instructions)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _finding(
+    code: str, df: Dockerfile, ins: Instruction, message: str, anchor: str,
+    place: tuple[int, int] | None = None,
+) -> Finding:  # fmt: skip
+    line, column = place or (ins.line, ins.column)
+    return Finding(
+        code=code,
+        path=df.path,
+        message=message,
+        line=line,
+        column=column,
+        end_line=ins.end_line if place is None else line,
+        end_column=ins.end_column if place is None else None,
+        anchor=anchor,
+    )
+
+
+def _is_dev_file(path: str) -> bool:
+    low = path.lower()
+    return ".devcontainer/" in low or bool(_DEV_PART.search(posixpath.basename(low)))
+
+
+def _chain(df: Dockerfile) -> list[Instruction]:
+    """Instructions that make up the final image, oldest ancestor stage first."""
+    out: list[Instruction] = []
+    for stage in reversed(df.lineage(df.final_stage)):
+        out.extend(stage.instructions)
+    return out
+
+
+def _root_stage(df: Dockerfile) -> Stage:
+    """The stage of the final image's lineage that starts from an external image."""
+    return df.lineage(df.final_stage)[-1]
+
+
+def _global_vars(df: Dockerfile) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for ins in df.global_args:
+        for name, value, _ in arg_defaults(ins):
+            out[name] = value
+    return out
+
+
+def _vars(df: Dockerfile, instructions: Iterable[Instruction]) -> dict[str, str | None]:
+    """ARG and ENV values visible at the end of `instructions` (defaults only)."""
+    glob = _global_vars(df)
+    out: dict[str, str | None] = {}
+    for ins in instructions:
+        if ins.keyword == "ARG":
+            for name, value, _ in arg_defaults(ins):
+                out[name] = value if value is not None else glob.get(name)
+        elif ins.keyword == "ENV":
+            for name, value, _ in env_pairs(ins):
+                out[name] = expand(value, out) if "$" in value else value
+    return out
+
+
+def _command(df: Dockerfile) -> Command:
+    entry: Instruction | None = None
+    cmd: Instruction | None = None
+    for ins in _chain(df):
+        if ins.keyword == "ENTRYPOINT":
+            if cmd is not None and cmd.stage != ins.stage:
+                cmd = None  # a later ENTRYPOINT resets an inherited CMD
+            entry = ins
+        elif ins.keyword == "CMD":
+            cmd = ins
+    if entry is not None and entry.exec_form is None and cmd is not None:
+        cmd = None  # shell-form ENTRYPOINT ignores CMD
+    return Command(entry, cmd)
+
+
+def _command_text(ins: Instruction) -> str:
+    """The shell text a CMD/ENTRYPOINT runs: `sh -c` scripts unwrapped."""
+    if ins.exec_form is None:
+        return ins.body
+    words = list(ins.exec_form)
+    shell = len(words) >= 3 and posixpath.basename(words[0]) in ("sh", "bash", "ash", "dash")
+    if shell and any(w.startswith("-") and "c" in w for w in words[1:-1]):
+        return words[-1]
+    return " ".join(words)
+
+
+def _programs(text: str) -> list[list[str]]:
+    """Simple commands of a shell text, each as words (wrappers like `exec` removed)."""
+    out: list[list[str]] = []
+    for _, segment in _segments(text):
+        words = split_words(segment)
+        while words and (words[0] in ("exec", "env", "nohup", "time") or "=" in words[0]):
+            words = words[1:]
+        if words:
+            out.append(words)
+    return out
+
+
+def _segments(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of each simple command separated by && || ; | & or newlines."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    for m in re.finditer(r"&&|\|\||[;|&\n]", text):
+        out.append((start, text[start:m.start()]))
+        start = m.end()
+    out.append((start, text[start:]))
+    return [(o, s) for o, s in out if s.strip()]
+
+
+def _find_in_body(ins: Instruction, needle: str) -> tuple[int, int]:
+    idx = ins.body.find(needle)
+    return ins.body_position(idx) if idx >= 0 else (ins.line, ins.column)
+
+
+def _sha(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- DF001
+
+
+def _is_root_user(value: str) -> bool:
+    user = value.split(":", 1)[0].strip()
+    return user in ("root", "0")
+
+
+@file_check("dockerfile", "DF001")
+def runs_as_root(df: Dockerfile) -> Iterator[Finding]:
+    chain = _chain(df)
+    users = [i for i in chain if i.keyword == "USER"]
+    final = df.final_stage
+    label = final.name or str(final.index)
+    if not users:
+        base = _root_stage(df).base
+        resolved = expand(base, _global_vars(df)) or base
+        if _NONROOT_BASE.search(resolved):
+            return
+        yield _finding(
+            "DF001", df, final.from_instruction,
+            f"The final image (stage `{label}`) has no USER instruction, so it runs as root.",
+            "stage[final]:no-USER",
+        )  # fmt: skip
+        return
+    last = users[-1]
+    value = expand(last.body, _vars(df, chain[: chain.index(last)]))
+    if value is not None and _is_root_user(value):
+        yield _finding(
+            "DF001", df, last,
+            f"The final image runs as root: its last USER is `{last.body}`.",
+            f"stage[final]:USER {last.body}",
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- DF002
+
+
+def _image_tag_problem(image: str) -> str | None:
+    if "@" in image:
+        return None
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return f"Base image `{image}` has no tag, so it pulls whatever `latest` is at build time."
+    if last.rsplit(":", 1)[1].lower() == "latest":
+        return f"Base image `{image}` uses the moving `latest` tag."
+    return None
+
+
+@file_check("dockerfile", "DF002")
+def unpinned_base_image(df: Dockerfile) -> Iterator[Finding]:
+    glob = _global_vars(df)
+    for stage in df.stages:
+        raw = stage.base
+        if not raw:
+            continue
+        earlier = df.stage_named(raw)
+        if earlier is not None and earlier.index < stage.index:
+            continue
+        image = expand(raw, glob) if "$" in raw else raw
+        if image is None or not image or image.lower() == "scratch" or "$" in image:
+            continue
+        problem = _image_tag_problem(image)
+        if problem:
+            if image != raw:
+                problem = problem[:-1] + f" (from `{raw}`)."
+            ins = stage.from_instruction
+            yield _finding(
+                "DF002", df, ins, problem, f"FROM {image}", _find_in_body(ins, raw)
+            )
+
+
+# --------------------------------------------------------------------------- DF003
+
+
+def _is_service(df: Dockerfile) -> bool:
+    chain = _chain(df)
+    if any(i.keyword == "EXPOSE" for i in chain):
+        return True
+    text = _command(df).text()
+    return bool(_SERVER.search(text))
+
+
+def _healthcheck(df: Dockerfile) -> Instruction | None:
+    checks = [i for i in _chain(df) if i.keyword == "HEALTHCHECK"]
+    if not checks or checks[-1].body.strip().upper() == "NONE":
+        return None
+    return checks[-1]
+
+
+def _documents(facts: Any) -> list[Any]:
+    docs = getattr(facts, "documents", None)
+    if not isinstance(docs, (list, tuple)):
+        return []
+    return [getattr(d, "data", None) for d in docs]
+
+
+_WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Pod", "ReplicaSet"})
+
+
+def _compose_builds(results: Sequence[FileResult]) -> dict[str, list[dict[Any, Any]]]:
+    """Compose services by the Dockerfile (path from the scan root) they build."""
+    out: dict[str, list[dict[Any, Any]]] = {}
+    for r in results:
+        if r.kind != "compose":
+            continue
+        folder = posixpath.dirname(r.path)
+        for data in _documents(r.facts):
+            services = data.get("services") if isinstance(data, dict) else None
+            if not isinstance(services, dict):
+                continue
+            for svc in services.values():
+                build = svc.get("build") if isinstance(svc, dict) else None
+                if isinstance(build, str):
+                    context, dockerfile = build, "Dockerfile"
+                elif isinstance(build, dict):
+                    context = str(build.get("context") or ".")
+                    dockerfile = str(build.get("dockerfile") or "Dockerfile")
+                else:
+                    continue
+                path = posixpath.normpath(posixpath.join(folder, context, dockerfile))
+                out.setdefault(path, []).append(svc)
+    return out
+
+
+def _dockerfiles(results: Sequence[FileResult]) -> list[Dockerfile]:
+    return [r.facts for r in results if r.kind == "dockerfile" and isinstance(r.facts, Dockerfile)]
+
+
+def _compose_health_on(hc: Any) -> bool:
+    if not isinstance(hc, dict) or hc.get("disable") is True:
+        return False
+    test = hc.get("test")
+    if isinstance(test, list) and test and str(test[0]).upper() == "NONE":
+        return False
+    return test is not None
+
+
+def _has_kubernetes_workload(results: Sequence[FileResult]) -> bool:
+    for r in results:
+        if r.kind != "kubernetes":
+            continue
+        for data in _documents(r.facts):
+            if isinstance(data, dict) and data.get("kind") in _WORKLOADS:
+                return True
+    return False
+
+
+@repo_check("DF003")
+def missing_healthcheck(results: Sequence[FileResult]) -> Iterator[Finding]:
+    dockerfiles = _dockerfiles(results)
+    if not dockerfiles or _has_kubernetes_workload(results):
+        return  # Kubernetes ignores HEALTHCHECK; its probes are judged by the K8S rules
+    builds = _compose_builds(results)
+    for df in dockerfiles:
+        services = builds.get(posixpath.normpath(df.path), [])
+        if _is_dev_file(df.path) or any(_compose_health_on(s.get("healthcheck")) for s in services):
+            continue
+        if _healthcheck(df) is not None or not _is_service(df):
+            continue
+        final = df.final_stage
+        label = final.name or str(final.index)
+        yield _finding(
+            "DF003", df, final.from_instruction,
+            f"The final image (stage `{label}`) runs a service but defines no HEALTHCHECK.",
+            "stage[final]:no-HEALTHCHECK",
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- DF004 / DF005
+
+
+def _settings(df: Dockerfile, instructions: Iterable[Instruction]) -> Iterator[
+    tuple[Instruction, str, str | None, int]
+]:  # fmt: skip
+    for ins in instructions:
+        if ins.keyword == "ENV":
+            for name, value, off in env_pairs(ins):
+                yield ins, name, value, off
+        elif ins.keyword == "ARG":
+            for name, maybe, off in arg_defaults(ins):
+                yield ins, name, maybe, off
+
+
+@file_check("dockerfile", "DF004")
+def literal_secret_in_env_or_arg(df: Dockerfile) -> Iterator[Finding]:
+    for ins, name, value, off in _settings(df, df.instructions):
+        secret = literal_secret(name, value)
+        if secret is None:
+            continue
+        yield _finding(
+            "DF004", df, ins,
+            f"{ins.keyword} `{name}` holds a literal secret ({redact(secret)}); "
+            "it is stored in the image and its history.",
+            f"{ins.keyword} {name}:sha256:{_sha(secret)}",
+            ins.body_position(off),
+        )  # fmt: skip
+
+
+@file_check("dockerfile", "DF005")
+def secret_build_arg(df: Dockerfile) -> Iterator[Finding]:
+    chain = _chain(df)
+    declared: set[str] = set()
+    for ins, name, value, off in _settings(df, chain):
+        if ins.keyword == "ARG":
+            declared.add(name)
+            if not is_secret_name(name) or literal_secret(name, value) is not None:
+                continue
+            if value is not None and not is_placeholder(value):
+                continue
+            yield _finding(
+                "DF005", df, ins,
+                f"Build argument `{name}` looks like a secret; build-arg values are recorded "
+                "in the image history.",
+                f"ARG {name}",
+                ins.body_position(off),
+            )  # fmt: skip
+        elif value is not None and "$" in value:
+            refs = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", value))
+            leaked = sorted(r for r in refs & declared if is_secret_name(r) or is_secret_name(name))
+            if leaked:
+                yield _finding(
+                    "DF005", df, ins,
+                    f"ENV `{name}` copies build argument `{leaked[0]}` into the image "
+                    "configuration, where anyone who pulls the image can read it.",
+                    f"ENV {name}=${leaked[0]}",
+                    ins.body_position(off),
+                )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- DF006
+
+
+def _safe_url(url: str) -> str:
+    """Scheme, host and path of a URL: never its user-info (which may hold a token)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "a remote URL"
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else url.split("@")[-1]
+
+
+@file_check("dockerfile", "DF006")
+def add_remote_url(df: Dockerfile) -> Iterator[Finding]:
+    for ins in df.instructions:
+        if ins.keyword != "ADD" or ins.flag("checksum"):
+            continue
+        words = ins.words()
+        for src in words[:-1]:
+            low = src.lower()
+            remote = low.startswith(("http://", "https://", "git://", "git@", "ssh://"))
+            if not remote:
+                continue
+            shown = _safe_url(src)
+            yield _finding(
+                "DF006", df, ins,
+                f"ADD downloads `{shown}` at build time with no checksum, so the image "
+                "content can change without any change to this file.",
+                f"ADD {shown}",
+                _find_in_body(ins, src),
+            )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- DF007
+
+_FETCH = r"(?:curl|wget)\b"
+_SHELL = r"(?:/usr)?(?:/local)?(?:/bin/)?(?:ba|z|da|k|a)?sh\b|(?:/usr)?(?:/bin/)?python[0-9.]*\b"
+_PIPE_TO_SHELL = re.compile(
+    rf"\b{_FETCH}[^|;&\n]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?(?:{_SHELL})"
+    rf"|\b(?:ba|z|da)?sh\s+(?:-\w+\s+)*[\"']?\$\(\s*{_FETCH}"
+    rf"|\b(?:ba|z)?sh\s+<\(\s*{_FETCH}"
+)
+
+
+@file_check("dockerfile", "DF007")
+def curl_pipe_shell(df: Dockerfile) -> Iterator[Finding]:
+    for ins in df.instructions:
+        if ins.keyword != "RUN":
+            continue
+        script = ins.script()
+        for m in _PIPE_TO_SHELL.finditer(script):
+            snippet = " ".join(m.group(0).split())
+            urls = re.findall(r"https?://[^\s\"'|)]+", snippet)
+            where = _safe_url(urls[0]) if urls else "a downloaded script"
+            yield _finding(
+                "DF007", df, ins,
+                f"RUN pipes `{where}` straight into an interpreter; the script is run "
+                "unverified and can change between builds.",
+                f"RUN fetch|sh {where}",
+                ins.script_position(m.start()),
+            )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- DF008 / DF009
+
+
+@file_check("dockerfile", "DF008")
+def reload_in_command(df: Dockerfile) -> Iterator[Finding]:
+    if _is_dev_file(df.path):
+        return
+    for ins in _command(df).instructions:
+        for words in _programs(_command_text(ins)):
+            reload = next((w for w in words if w == "--reload" or w.startswith("--reload=")), None)
+            dev = posixpath.basename(words[0]) == "fastapi" and words[1:2] == ["dev"]
+            if reload is None and not dev:
+                continue
+            shown = "fastapi dev" if dev else reload or "--reload"
+            yield _finding(
+                "DF008", df, ins,
+                f"{ins.keyword} starts the server with `{shown}`, a file-watching development "
+                "mode with a single process.",
+                f"{ins.keyword}:{shown}",
+                _find_in_body(ins, "dev" if dev else shown),
+            )  # fmt: skip
+
+
+_DEBUG_LEVEL = re.compile(r"^(?:debug|trace)$", re.IGNORECASE)
+_LOG_LEVEL_FLAG = re.compile(r"^--?(?:log-?level|loglevel)(?:=(.*))?$", re.IGNORECASE)
+_DEBUG_ENV = re.compile(r"(?:^|_)DEBUG$", re.IGNORECASE)
+_LEVEL_ENV = re.compile(r"(?:^|_)LOG_?LEVEL$", re.IGNORECASE)
+_TRUTHY = frozenset({"1", "true", "yes", "on"})
+
+
+def _debug_flag(words: list[str]) -> str | None:
+    for i, word in enumerate(words):
+        m = _LOG_LEVEL_FLAG.match(word)
+        if m:
+            level = m.group(1)
+            if level is None:
+                level = words[i + 1] if i + 1 < len(words) else ""
+            if _DEBUG_LEVEL.match(level.strip("'\"")):
+                return f"{word} {level}" if m.group(1) is None else word
+        elif word == "--debug":
+            return word
+    return None
+
+
+@file_check("dockerfile", "DF009")
+def debug_in_image(df: Dockerfile) -> Iterator[Finding]:
+    if _is_dev_file(df.path):
+        return
+    for ins in _command(df).instructions:
+        for words in _programs(_command_text(ins)):
+            flag = _debug_flag(words)
+            if flag:
+                yield _finding(
+                    "DF009", df, ins,
+                    f"{ins.keyword} runs with `{flag}`: debug output in production is noisy, "
+                    "slow and can leak request data.",
+                    f"{ins.keyword}:{flag}",
+                    _find_in_body(ins, flag.split()[0]),
+                )  # fmt: skip
+    for ins in _chain(df):
+        if ins.keyword != "ENV":
+            continue
+        for name, value, off in env_pairs(ins):
+            v = value.strip().lower()
+            debug = (_DEBUG_ENV.search(name) and v in _TRUTHY) or (
+                _LEVEL_ENV.search(name) and _DEBUG_LEVEL.match(v)
+            ) or (name.upper() == "FLASK_ENV" and v == "development")
+            if debug:
+                yield _finding(
+                    "DF009", df, ins,
+                    f"ENV `{name}={value}` turns on debug behaviour in the production image.",
+                    f"ENV {name}={v}",
+                    ins.body_position(off),
+                )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- DF010
+
+
+def _runs_uvicorn(words: list[str]) -> bool:
+    if not words:
+        return False
+    head = posixpath.basename(words[0])
+    if head == "uvicorn":
+        return True
+    if head in ("uv", "poetry", "pipenv", "pdm", "hatch", "rye") and "run" in words[1:3]:
+        return _runs_uvicorn(words[words.index("run") + 1:])
+    if head.startswith("python") and len(words) >= 3 and words[1] == "-m":
+        return words[2] == "uvicorn"
+    if head in ("opentelemetry-instrument", "ddtrace-run"):
+        return _runs_uvicorn(words[1:])
+    return head == "fastapi" and len(words) >= 2 and words[1] == "run"
+
+
+def _uvicorn_instruction(df: Dockerfile, command: Command) -> Instruction | None:
+    """The instruction that starts Uvicorn itself, or None (also when a script hides it)."""
+    candidates: list[Instruction] = []
+    if command.entrypoint is not None:
+        if any(_runs_uvicorn(w) for w in _programs(_command_text(command.entrypoint))):
+            return command.entrypoint
+        first = (command.entrypoint.words() or [""])[0]
+        if posixpath.basename(first) not in _INIT_WRAPPERS:
+            return None  # an entrypoint script we cannot see may add workers
+    if command.cmd is not None:
+        candidates.append(command.cmd)
+    for ins in candidates:
+        if any(_runs_uvicorn(w) for w in _programs(_command_text(ins))):
+            return ins
+    return None
+
+
+def _replicated(services: list[dict[Any, Any]]) -> bool:
+    for svc in services:
+        deploy = svc.get("deploy")
+        replicas = deploy.get("replicas") if isinstance(deploy, dict) else None
+        if isinstance(replicas, int) and not isinstance(replicas, bool) and replicas > 1:
+            return True
+    return False
+
+
+@repo_check("DF010")
+def single_uvicorn_process(results: Sequence[FileResult]) -> Iterator[Finding]:
+    dockerfiles = _dockerfiles(results)
+    if not dockerfiles or _has_kubernetes_workload(results):
+        return  # one process per pod with several replicas is a sound design; K8S rules judge it
+    builds = _compose_builds(results)
+    for df in dockerfiles:
+        services = builds.get(posixpath.normpath(df.path), [])
+        if not _is_dev_file(df.path) and not _replicated(services):
+            yield from _single_uvicorn(df)
+
+
+def _single_uvicorn(df: Dockerfile) -> Iterator[Finding]:
+    command = _command(df)
+    ins = _uvicorn_instruction(df, command)
+    if ins is None:
+        return
+    text = command.text()
+    if re.search(r"--workers\b|\bgunicorn\b|--reload\b", text):
+        return
+    if "WEB_CONCURRENCY" in _vars(df, _chain(df)):
+        return  # uvicorn reads its worker count from WEB_CONCURRENCY
+    yield _finding(
+        "DF010", df, ins,
+        f"{ins.keyword} starts Uvicorn without `--workers`, so the container serves every "
+        "request from one process on one CPU core.",
+        f"{ins.keyword}:uvicorn-no-workers",
+        _find_in_body(ins, "fastapi" if "uvicorn" not in ins.body else "uvicorn"),
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- DF011
+
+_PIP_VALUE_OPTIONS = frozenset(
+    {
+        "-r", "--requirement", "-e", "--editable", "-i", "--index-url", "--extra-index-url",
+        "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--trusted-host",
+        "--platform", "--python-version", "--implementation", "--abi", "--only-binary",
+        "--no-binary", "--progress-bar", "--cache-dir", "--src", "--upgrade-strategy",
+        "--python", "-p", "--report", "--log", "--global-option", "--config-settings", "-C",
+        "--index-strategy", "--keyring-provider", "--proxy", "--cert", "--client-cert",
+        "--retries", "--timeout", "--exists-action", "--root-user-action",
+    }
+)  # fmt: skip
+_PINNED_PIP = re.compile(r"===?")
+_LOCAL_SPEC = re.compile(r"^(?:[./~$]|[a-z+]+://|git\+)|/|\.(?:whl|tar\.gz|zip|tgz)$", re.I)
+
+
+def _pip_args(words: list[str]) -> list[str] | None:
+    """The words after `install` when `words` is a pip install, else None."""
+    head = posixpath.basename(words[0]) if words else ""
+    rest: list[str]
+    if re.fullmatch(r"pip[0-9.]*", head):
+        rest = words[1:]
+    elif re.fullmatch(r"python[0-9.]*", head) and words[1:3] == ["-m", "pip"]:
+        rest = words[3:]
+    elif head == "uv" and words[1:2] == ["pip"]:
+        rest = words[2:]
+    else:
+        return None
+    while rest and rest[0].startswith("-"):  # global options before the subcommand
+        rest = rest[1:]
+    if not rest or rest[0] != "install":
+        return None
+    return rest[1:]
+
+
+def _unpinned_pip(args: list[str]) -> list[str]:
+    if any(a in ("-c", "--constraint", "--require-hashes") or a.startswith("--constraint=")
+           for a in args):  # fmt: skip
+        return []
+    out: list[str] = []
+    skip = False
+    for i, arg in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if arg in _PIP_VALUE_OPTIONS:
+            skip = True
+            continue
+        if arg.startswith("-") or arg == "@" or (i > 0 and args[i - 1] == "@"):
+            continue
+        if i + 1 < len(args) and args[i + 1] == "@":
+            continue  # `name @ url` direct reference
+        if _LOCAL_SPEC.search(arg) or _PINNED_PIP.search(arg) or " @ " in arg:
+            continue
+        name = re.split(r"[\[<>=!~;@ ]", arg, maxsplit=1)[0].lower()
+        if name and name not in _BOOTSTRAP:
+            out.append(arg)
+    return out
+
+
+def _npm_global_args(words: list[str]) -> list[str] | None:
+    head = posixpath.basename(words[0]) if words else ""
+    if head == "npm" and len(words) > 1 and words[1] in ("install", "i", "add"):
+        rest = words[2:]
+        if not any(w in ("-g", "--global", "--location=global") for w in rest):
+            return None
+    elif head == "yarn" and words[1:3] == ["global", "add"]:
+        rest = words[3:]
+    elif head == "pnpm" and len(words) > 1 and words[1] in ("add", "install", "i"):
+        rest = words[2:]
+        if not any(w in ("-g", "--global") for w in rest):
+            return None
+    else:
+        return None
+    return [w for w in rest if not w.startswith("-")]
+
+
+def _unpinned_npm(args: list[str]) -> list[str]:
+    out: list[str] = []
+    for arg in args:
+        if _LOCAL_SPEC.search(arg.lstrip("@")) and not arg.startswith("@"):
+            continue
+        body = arg[1:] if arg.startswith("@") else arg
+        name, _, version = body.partition("@")
+        if name in _BOOTSTRAP:
+            continue
+        if not version or version in ("latest", "next", "*"):
+            out.append(arg)
+    return out
+
+
+@file_check("dockerfile", "DF011")
+def unpinned_package_install(df: Dockerfile) -> Iterator[Finding]:
+    for ins in df.instructions:
+        if ins.keyword != "RUN":
+            continue
+        script = ins.script()
+        for offset, segment in _segments(script):
+            words = split_words(segment)
+            while words and (words[0] in ("sudo", "exec", "env") or "=" in words[0]):
+                words = words[1:]
+            pip = _pip_args(words)
+            npm = _npm_global_args(words) if pip is None else None
+            if pip is not None:
+                bad, tool, pin = _unpinned_pip(pip), "pip install", "`==`"
+            elif npm is not None:
+                bad, tool, pin = _unpinned_npm(npm), "global npm install", "`@version`"
+            else:
+                continue
+            if not bad:
+                continue
+            names = ", ".join(f"`{b}`" for b in bad[:5]) + (" ..." if len(bad) > 5 else "")
+            at = segment.find(bad[0])
+            yield _finding(
+                "DF011", df, ins,
+                f"{tool} of {names} without an exact version ({pin}); each build may get "
+                "different code.",
+                f"RUN {tool}:{','.join(sorted(bad))}",
+                ins.script_position(offset + max(at, 0)),
+            )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- DF012
+
+
+@file_check("dockerfile", "DF012")
+def api_and_worker_together(df: Dockerfile) -> Iterator[Finding]:
+    command = _command(df)
+    text = command.text()
+    if not (_WEB.search(text) and _WORKER.search(text)):
+        return
+    ins = command.instructions[-1]
+    yield _finding(
+        "DF012", df, ins,
+        f"{ins.keyword} starts the web server and a background worker in the same container.",
+        f"{ins.keyword}:api+worker",
+    )  # fmt: skip

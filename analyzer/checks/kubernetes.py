@@ -477,6 +477,17 @@ def _effective(c: Container, key: str) -> tuple[Any, Mark | None]:
     return None, None
 
 
+def _uid(value: Any) -> int | None:
+    """A UID written as a number or a quoted number; anything else is not a UID."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
 @file_check(KIND, "K8S006")
 def run_as_non_root(parsed: Any) -> Iterator[Finding]:
     """Like kube-linter run-as-non-root: an explicit non-zero runAsUser is enough.
@@ -485,13 +496,13 @@ def run_as_non_root(parsed: Any) -> Iterator[Finding]:
     whatever runAsNonRoot says (the kubelet refuses the pair anyway).
     """
     for c in _workload_containers(parsed):
-        user, user_mark = _effective(c, "runAsUser")
+        raw_user, user_mark = _effective(c, "runAsUser")
         nonroot, nonroot_mark = _effective(c, "runAsNonRoot")
-        is_int = isinstance(user, int) and not isinstance(user, bool)
-        if is_int and user == 0:
+        user = _uid(raw_user)
+        if user == 0:
             msg = f"{c.label()} runs as root (runAsUser: 0)"
             mark = user_mark or c.mark
-        elif (is_int and user > 0) or nonroot is True:
+        elif (user is not None and user > 0) or nonroot is True:
             continue
         else:
             msg = f"{c.label()} may run as root: runAsNonRoot is not true and runAsUser is not set"

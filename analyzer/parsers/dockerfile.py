@@ -33,7 +33,9 @@ _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 _DIRECTIVE = re.compile(r"^#\s*([A-Za-z]+)\s*=\s*(\S+)\s*$")
 _INSTRUCTION = re.compile(r"^(\s*)([A-Za-z][A-Za-z0-9_-]*)(?=\s|$)")
 _HEREDOC = re.compile(r"(?<![<\w])<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
-_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+_VAR = re.compile(
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
+)
 
 MAX_BYTES = 2_000_000  # a Dockerfile larger than this is generated data, not a build recipe
 
@@ -57,6 +59,7 @@ class Instruction:
     body: str = ""  # args without the leading flags
     exec_form: tuple[str, ...] | None = None  # JSON array form, when valid
     heredocs: tuple[str, ...] = ()  # heredoc bodies, in order
+    heredoc_lines: tuple[int, ...] = ()  # line of each heredoc body's first line
     pieces: tuple[tuple[int, int, int], ...] = ()  # (offset in args, line, column)
     stage: int = -1  # index of the stage it belongs to; -1 before the first FROM
 
@@ -88,10 +91,22 @@ class Instruction:
         return split_words(self.body)
 
     def script(self) -> str:
-        """What a RUN executes: its shell text plus any heredoc scripts."""
+        """What a RUN executes: its shell text plus any heredoc scripts, one per line block."""
         if self.exec_form is not None:
             return " ".join(self.exec_form)
         return "\n".join((self.body, *self.heredocs))
+
+    def script_position(self, offset: int) -> tuple[int, int]:
+        """(line, column) of `offset` in `script()`, heredoc bodies included."""
+        if self.exec_form is not None or offset <= len(self.body):
+            return self.body_position(min(offset, len(self.body)))
+        rest = offset - len(self.body) - 1
+        for text, first in zip(self.heredocs, self.heredoc_lines, strict=True):
+            if rest <= len(text):
+                before = text[:rest]
+                return first + before.count("\n"), rest - (before.rfind("\n") + 1) + 1
+            rest -= len(text) + 1
+        return self.line, self.column
 
 
 @dataclass(frozen=True)
@@ -252,7 +267,7 @@ def _instructions(
         args = args.strip()
         flags, body = _flags(keyword, args)
         exec_form = _exec_form(body) if keyword not in ("ENV", "ARG", "LABEL") else None
-        heredocs: list[str] = []
+        heredocs: list[tuple[str, int]] = []
         end = last
         if keyword in _HEREDOC_KEYWORDS and exec_form is None and "<<" in body:
             heredocs, end, err = _heredocs(lines, last + 1, body)
@@ -270,7 +285,8 @@ def _instructions(
                 flags=flags,
                 body=body,
                 exec_form=exec_form,
-                heredocs=tuple(heredocs),
+                heredocs=tuple(h for h, _ in heredocs),
+                heredoc_lines=tuple(first for _, first in heredocs),
                 pieces=tuple(pieces),
             )
         )
@@ -323,7 +339,7 @@ def _shift(
     """Pieces re-based after `lead` leading characters of the joined text are stripped."""
     out: list[tuple[int, int, int]] = []
     ends = [p[0] for p in pieces[1:]] + [total]
-    for (off, line, col), end in zip(pieces, ends):
+    for (off, line, col), end in zip(pieces, ends, strict=True):
         if end <= lead and end < total:
             continue  # the whole piece was leading whitespace
         if off < lead:
@@ -359,18 +375,22 @@ def _exec_form(body: str) -> tuple[str, ...] | None:
     return None
 
 
-def _heredocs(lines: list[str], start: int, body: str) -> tuple[list[str], int, str]:
+def _heredocs(
+    lines: list[str], start: int, body: str
+) -> tuple[list[tuple[str, int]], int, str]:
     """Bodies of the `<<WORD` heredocs opened in `body`, read from line index `start` on.
 
-    Returns (bodies, index of the last line consumed, error or ""). An
-    unterminated heredoc runs to the end of the file, as BuildKit reads it.
+    Returns ((body, 1-based line of its first line) ..., index of the last line
+    consumed, error or ""). An unterminated heredoc runs to the end of the
+    file, as BuildKit reads it.
     """
-    bodies: list[str] = []
+    bodies: list[tuple[str, int]] = []
     i = start
     last = start - 1
     for m in _HEREDOC.finditer(body):
         strip_tabs, word = m.group(1) == "-", m.group(3)
         content: list[str] = []
+        first = i + 1
         while i < len(lines):
             candidate = lines[i].lstrip("\t") if strip_tabs else lines[i]
             i += 1
@@ -378,9 +398,9 @@ def _heredocs(lines: list[str], start: int, body: str) -> tuple[list[str], int, 
                 break
             content.append(candidate)
         else:
-            bodies.append("\n".join(content))
+            bodies.append(("\n".join(content), first))
             return bodies, len(lines) - 1, f"heredoc <<{word} is not terminated"
-        bodies.append("\n".join(content))
+        bodies.append(("\n".join(content), first))
         last = i - 1
     return bodies, max(last, start - 1), ""
 
@@ -469,4 +489,4 @@ def env_pairs(ins: Instruction) -> list[tuple[str, str, int]]:
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
-    return value
+    return re.sub(r"\\(.)", r"\1", value)

@@ -6,6 +6,8 @@ first, then by place. When anything is left out we say so in one `::notice::`
 line; that line is itself a notice, so it takes one of the 10 notice slots and
 at most 9 findings of severity note are annotated in that case. The job summary
 (written by `write_step_summary`) lists every active finding, so nothing is lost.
+The per-job cap of 50 is shared with every other step of the job, so we never
+use more than the 30 a step can show.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.model import Finding, ScanResult, Severity
-from analyzer.report.markdown import md_cell
+from analyzer.report.markdown import md_cell, md_code
 from analyzer.report.text import (
     SEVERITIES,
     by_severity,
@@ -93,7 +95,7 @@ def annotation(f: Finding, result: ScanResult) -> str:
 
 def _clean(text: str) -> str:
     """Drop control characters other than line breaks (which escape_data encodes)."""
-    return "".join(ch for ch in text if ch in "\r\n\t" or ord(ch) >= 0x20 and ch != "\x7f")
+    return "".join(ch for ch in text if ch in "\r\n\t" or (ord(ch) >= 0x20 and ch != "\x7f"))
 
 
 # --- job summary ---------------------------------------------------------------------------
@@ -165,11 +167,6 @@ def _row(f: Finding, result: ScanResult) -> str:
     name = rule_name(f.code, result.rules)
     rule = f"`{f.code}` {md_cell(name)}".rstrip()
     place = f.path if f.line is None else f"{f.path}:{f.line}"
-    location = f"`{_code_span(place)}`" if "`" not in place else md_cell(place)
+    location = md_code(place)
     ids = ", ".join(checklist_of(f, result.rules))
     return f"| {sev.value} | {rule} | {location} | {md_cell(f.message)} | {ids} |"
-
-
-def _code_span(text: str) -> str:
-    """Inside a table even a code span ends at `|` unless it is escaped (GFM rule)."""
-    return text.replace("\r", " ").replace("\n", " ").replace("|", "\\|")

@@ -21,14 +21,36 @@ NO_FINDING = "no finding"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
-def md_cell(text: str) -> str:
+def md_cell(text: str, *, table: bool = True) -> str:
     """Text from scanned files as inert Markdown: one line, no markup, safe in a table cell.
 
     A message can quote a file name or a value with `|`, `*`, `<tag>` or a line
     break; unescaped they would split table cells, start emphasis or vanish as HTML.
+    Balanced backticks stay code spans (messages name things that way); inside a
+    span backslash escapes do not work, so only the `|` a table needs is escaped.
     """
     one_line = " ".join(text.replace("\r", "\n").split("\n"))
-    return _MD_SPECIAL.sub(r"\\\1", one_line)
+    parts = one_line.split("`")
+    if len(parts) % 2 == 0:  # an odd number of backticks: no code spans at all
+        return _MD_SPECIAL.sub(r"\\\1", one_line)
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            out.append(_MD_SPECIAL.sub(r"\\\1", part))
+        elif part.strip():
+            out.append(md_code(part, table=table))
+        else:
+            out.append("\\`" + _MD_SPECIAL.sub(r"\\\1", part) + "\\`")
+    return "".join(out)
+
+
+def md_code(text: str, *, table: bool = True) -> str:
+    """A code span for a path or name; falls back to escaped text if it holds a backtick."""
+    one_line = " ".join(text.replace("\r", "\n").split("\n"))
+    if "`" in one_line:
+        return _MD_SPECIAL.sub(r"\\\1", one_line)
+    # GFM splits table cells at `|` before it finds code spans, even inside them.
+    return "`" + (one_line.replace("|", "\\|") if table else one_line) + "`"
 
 
 @dataclass(frozen=True)
@@ -43,11 +65,11 @@ class ItemReport:
 
 def item_reports(result: ScanResult) -> list[ItemReport]:
     """Every checklist item in checklist order, with the active findings that name it."""
-    active = by_severity(result.active, result.rules)
-    return [
-        ItemReport(item, tuple(f for f in active if item.id in checklist_of(f, result.rules)))
-        for item in checklist.items()
-    ]
+    named: dict[str, list[Finding]] = {}
+    for f in by_severity(result.active, result.rules):
+        for item_id in dict.fromkeys(checklist_of(f, result.rules)):
+            named.setdefault(item_id, []).append(f)
+    return [ItemReport(item, tuple(named.get(item.id, ()))) for item in checklist.items()]
 
 
 def unmapped(result: ScanResult) -> list[Finding]:
@@ -94,5 +116,6 @@ def _finding_line(f: Finding, result: ScanResult) -> str:
     sev = severity_of(f, result.rules).value
     name = rule_name(f.code, result.rules)
     place = f.path if f.line is None else f"{f.path}:{f.line}"
-    rule = f"`{f.code}` {md_cell(name)}".rstrip()
-    return f"- **{sev}** {rule} at {md_cell(place)}: {md_cell(f.message)}"
+    rule = f"`{f.code}` {md_cell(name, table=False)}".rstrip()
+    message = md_cell(f.message, table=False)
+    return f"- **{sev}** {rule} at {md_code(place, table=False)}: {message}"

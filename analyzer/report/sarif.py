@@ -159,14 +159,24 @@ def _checklist_lines(rule: Rule, *, markdown: bool) -> list[str]:
 
 def _help_text(rule: Rule) -> str:
     return "\n".join(
-        [rule.summary, "", rule.why, "", f"Fix: {rule.fix}", "", "Checklist items:"]
-        + _checklist_lines(rule, markdown=False)
-        + ["", f"Reference: {help_uri(rule.code)}"]
+        [
+            rule.summary,
+            "",
+            rule.why,
+            "",
+            f"Fix: {rule.fix}",
+            "",
+            "Checklist items:",
+            *_checklist_lines(rule, markdown=False),
+            "",
+            f"Reference: {help_uri(rule.code)}",
+        ]
     )
 
 
 def _help_markdown(rule: Rule) -> str:
     """GitHub renders this on the alert page; links must live here since helpUri is not shown."""
+    link = f"[`{rule.code}` {rule.name} in the prodready rule reference]({help_uri(rule.code)})"
     return "\n".join(
         [
             f"**{rule.summary}**",
@@ -177,11 +187,9 @@ def _help_markdown(rule: Rule) -> str:
             "",
             "**Production checklist items:**",
             "",
-        ]
-        + _checklist_lines(rule, markdown=True)
-        + [
+            *_checklist_lines(rule, markdown=True),
             "",
-            f"[`{rule.code}` {rule.name} in the prodready rule reference]({help_uri(rule.code)})",
+            link,
         ]
     )
 

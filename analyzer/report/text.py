@@ -7,6 +7,7 @@ an import cycle.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections.abc import Callable, Iterable
 
@@ -119,14 +120,13 @@ def render(result: ScanResult, *, color: bool = False) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
     lines: list[str] = []
-    active = by_location(result.active)
-    for path in sorted({f.path for f in active}):
-        in_file = [f for f in active if f.path == path]
+    for path, group in itertools.groupby(by_location(result.active), key=lambda f: f.path):
+        in_file = list(group)
         lines.append(paint(_BOLD, printable(path)))
         places = [_place(f) for f in in_file]
         width = max(len(p) for p in places)
         sev_width = max(len(severity_of(f, result.rules).value) for f in in_file)
-        for place, f in zip(places, in_file):
+        for place, f in zip(places, in_file, strict=True):
             lines.append(_line(f, result, place.ljust(width), sev_width, paint))
         lines.append("")
     if result.skipped_rules:

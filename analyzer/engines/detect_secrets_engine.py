@@ -1,0 +1,327 @@
+"""detect-secrets over text already in memory: its plugins and its filters, none of its I/O.
+
+detect-secrets' own entry points (`SecretsCollection.scan_file`, `scan_line`)
+open files, mutate a process-global settings singleton and, for ad-hoc
+strings, switch plugins to an "eager" unquoted mode that is noisier than a
+file scan. We hold every file's text already, so this adapter does what
+`detect_secrets.core.scan._process_line_based_plugins` does, line by line,
+with the same plugin objects and the same filter functions, but:
+
+- the plugins and filters are built once per process from detect-secrets'
+  *default* configuration (`Settings()`), without touching its global
+  settings, so worker threads and processes never race on them;
+- a single combined regex (`gate`) first picks the few lines that could hold
+  a secret for any plugin, searched over the whole text at C speed; only
+  those lines pay for the ~25 plugin calls and the filter chain;
+- YAML, `.env` and Dockerfile `ENV`/`ARG` lines get their unquoted values
+  quoted before the plugins see them, which is what detect-secrets' YAML and
+  config "transformers" achieve by re-parsing the file: its entropy plugins
+  only look at quoted strings.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+# Not credentials: a public IP address in an nginx or k8s file is configuration.
+EXCLUDED_PLUGINS = frozenset({"IPPublicDetector"})
+# Needs the file on disk (we scan text, and paths are relative to the scan root).
+EXCLUDED_FILTERS = frozenset({"detect_secrets.filters.common.is_invalid_file"})
+
+# Generated files detect-secrets' lock-file filter does not know; minified bundles and
+# source maps are one-line blobs whose "entropy" is code, not credentials.
+_EXTRA_SKIPPED_NAMES = frozenset(
+    {"pnpm-lock.yaml", "npm-shrinkwrap.json", "bun.lockb", "uv.lock", "go.sum", ".secrets.baseline"}
+)
+_EXTRA_SKIPPED_SUFFIXES = (".min.js", ".min.css", ".min.mjs", ".js.map", ".css.map")
+
+_YAML_KINDS = frozenset({"yaml", "compose", "kubernetes", "workflow"})
+
+# Keys and list items whose plain (unquoted) scalar we quote, like detect-secrets'
+# YAMLTransformer does after a full parse; block scalars, anchors, flows are left alone.
+_YAML_KV = re.compile(
+    r"""^(?P<pre>\s*(?:-[ \t]+)?(?:"[^"]*"|'[^']*'|[^\s#'"{\[][^#]*?)[ \t]*:[ \t]+)"""
+    r"""(?P<val>[^\s'"#&*!|>{\[%@`][^#]*?)(?P<post>[ \t]+\#.*)?[ \t]*$"""
+)
+_YAML_ITEM = re.compile(
+    r"""^(?P<pre>\s*-[ \t]+)(?P<val>[^\s'"#&*!|>{\[%@`-][^#]*?)(?P<post>[ \t]+\#.*)?[ \t]*$"""
+)
+_ENV_KV = re.compile(
+    r"""^(?P<pre>\s*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.\-]*[ \t]*=[ \t]*)"""
+    r"""(?P<val>[^\s'"`][^\s]*?)(?P<post>(?:[ \t]+\#.*)?[ \t]*)$"""
+)
+_DOCKER_ENV = re.compile(r"^\s*(?:ENV|ARG)\s", re.IGNORECASE)
+_DOCKER_PAIR = re.compile(r"""(?P<pre>(?<![^\s])[A-Za-z_][A-Za-z0-9_]*=)(?P<val>[^\s"'\\][^\s]*)""")
+_DOCKER_LEGACY = re.compile(r"""^(?P<pre>\s*ENV\s+[A-Za-z_][A-Za-z0-9_]*)\s+(?P<val>[^\s"'=][^=]*?)\s*$""",
+                            re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RawHit:
+    """One value a detect-secrets plugin reported and its filters kept.
+
+    The value is kept for the checks (to classify, redact and hash it) but
+    never shown by `repr`, so a stray log line or assertion message cannot
+    leak it.
+    """
+
+    line: int
+    column: int | None  # 1-based, where the value starts in the original line, when found
+    secret_type: str  # detect-secrets' name, e.g. "AWS Access Key"
+    value: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class _Filter:
+    fn: Callable[..., Any]
+    params: frozenset[str]
+    path: str
+
+    def rejects(self, **available: Any) -> bool:
+        return bool(self.fn(**{k: available[k] for k in self.params}))
+
+
+@dataclass(frozen=True)
+class _Engine:
+    plugins: tuple[Any, ...]
+    file_filters: tuple[_Filter, ...]
+    line_filters: tuple[_Filter, ...]
+    secret_filters: tuple[_Filter, ...]
+    context_filters: tuple[_Filter, ...]
+    gate: re.Pattern[str]
+    snippet: Callable[..., Any]  # detect_secrets.util.code_snippet.CodeSnippet
+
+
+_LOCK = threading.Lock()
+_ENGINE: _Engine | None = None
+
+
+def _engine() -> _Engine:
+    """Build detect-secrets' default plugins and filters once per process.
+
+    Built from a private `Settings()` instead of `default_settings()`, which
+    swaps detect-secrets' process-global settings in and out: that is unsafe
+    with threads and would override a host application's own configuration.
+    """
+    global _ENGINE
+    if _ENGINE is None:
+        with _LOCK:
+            if _ENGINE is None:
+                _ENGINE = _build()
+    return _ENGINE
+
+
+def _build() -> _Engine:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.settings import Settings
+    from detect_secrets.util.code_snippet import CodeSnippet
+    from detect_secrets.util.inject import get_injectable_variables
+
+    classes = sorted(get_mapping_from_secret_type_to_class().values(), key=lambda c: c.__name__)
+    plugins = tuple(cls() for cls in classes if cls.__name__ not in EXCLUDED_PLUGINS)
+    filters: list[_Filter] = []
+    for path in sorted(Settings().filters):
+        if path in EXCLUDED_FILTERS:
+            continue
+        module, name = path.rsplit(".", 1)
+        fn = getattr(importlib.import_module(module), name)
+        filters.append(_Filter(fn, frozenset(get_injectable_variables(fn)), path))
+
+    def stage(required: str, available: set[str], skip: tuple[_Filter, ...] = ()) -> tuple[_Filter, ...]:
+        # Same selection as detect_secrets.core.scan.get_filters_with_parameter plus its
+        # TypeError skip: a filter runs at a stage only when all its inputs are known there.
+        return tuple(
+            f for f in filters if required in f.params and f.params <= available and f not in skip
+        )
+
+    line_stage = stage("line", {"filename", "line", "context"})
+    return _Engine(
+        plugins=plugins,
+        file_filters=stage("filename", {"filename"}),
+        line_filters=line_stage,
+        secret_filters=stage("secret", {"filename", "secret", "plugin", "line"}),
+        context_filters=stage(
+            "context", {"filename", "secret", "plugin", "line", "context"}, line_stage
+        ),
+        gate=_build_gate(),
+        snippet=CodeSnippet,
+    )
+
+
+def _build_gate() -> re.Pattern[str]:
+    """One regex matching every line on which some default plugin could report.
+
+    It must be a superset of the plugins, not a detector: a line it rejects is
+    never scanned. The pieces, per plugin:
+    - KeywordDetector: its own keyword list (case-insensitive);
+    - high-entropy base64 (limit 4.5): a value needs more than 2**4.5 distinct
+      characters, so a run of >= 23 base64 characters; that run also covers every
+      token-shaped plugin whose secret is >= 23 characters (GitHub, GitLab,
+      Stripe, Twilio, Slack webhooks, SendGrid, Discord, Telegram, OpenAI, PyPI,
+      Square, Mailchimp, Azure, IBM, SoftLayer, Cloudant, AWS secret keys);
+    - high-entropy hex (limit 3.0): a value needs more than 8 distinct hex digits;
+    - the short or punctuated ones by their fixed parts: AWS key ids, Artifactory,
+      JWT (`eyJ`), private key headers, npm `_authToken`, Slack `xox?-`, and the
+      basic-auth URL pattern itself.
+    """
+    from detect_secrets.plugins.basic_auth import BasicAuthDetector
+    from detect_secrets.plugins.keyword import DENYLIST
+
+    b64 = r"A-Za-z0-9+/=_\\\-"
+    pieces = [
+        "(?i:" + "|".join(DENYLIST) + ")",
+        rf"(?<![{b64}])[{b64}]{{23}}",
+        r"(?<![0-9a-fA-F])[0-9a-fA-F]{9}",
+        r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}",
+        r"A(?:KC|P[\dA-F])[a-zA-Z0-9]{8}",
+        r"eyJ",
+        r"PRIVATE KEY|PuTTY-User-Key-File",
+        r"_authToken",
+        r"(?i:xox[abposr]-|hooks\.slack\.com)",
+        BasicAuthDetector.denylist[0].pattern,
+    ]
+    return re.compile("|".join(f"(?:{p})" for p in pieces))
+
+
+def skips_file(path: str) -> bool:
+    """Lock files, binaries, swagger bundles, minified assets: detect-secrets' file filters + ours."""
+    name = PurePosixPath(path).name
+    if name in _EXTRA_SKIPPED_NAMES or name.lower().endswith(_EXTRA_SKIPPED_SUFFIXES):
+        return True
+    return any(f.rejects(filename=path) for f in _engine().file_filters)
+
+
+def scan_text(path: str, text: str, kind: str = "", *, gate: bool = True) -> list[RawHit]:
+    """Every secret detect-secrets' default plugins find in `text`, after its filters.
+
+    `path` matters: KeywordDetector picks its patterns by file extension and
+    the filters know lock files and allowlist comments by it. `gate=False`
+    sends every line to the plugins (to measure or verify the gate).
+    """
+    eng = _engine()
+    if skips_file(path):
+        return []
+    view = _view_for(path, kind)
+    hits: list[RawHit] = []
+    lines = _gated_lines(text, eng.gate) if gate else _all_lines(text)
+    for number, previous, raw in lines:
+        line = view(raw) if view else raw
+        context = eng.snippet([previous, line], max(number - 2, 0), 1) if number > 1 else eng.snippet(
+            [line], 0, 0
+        )
+        hits.extend(_scan_line(eng, path, number, raw, line, context))
+    return hits
+
+
+def _scan_line(eng: _Engine, path: str, number: int, raw: str, line: str, context: Any) -> Iterator[RawHit]:
+    if any(f.rejects(filename=path, line=line, context=context) for f in eng.line_filters):
+        return
+    for plugin in eng.plugins:
+        found = plugin.analyze_line(filename=path, line=line, line_number=number, context=context)
+        for secret in found or ():
+            value = _whole_token(plugin, line, secret.secret_value or "")
+            if not value:
+                continue
+            kw = {"filename": path, "secret": value, "plugin": plugin, "line": line}
+            if any(f.rejects(**kw) for f in eng.secret_filters):
+                continue
+            if any(f.rejects(**kw, context=context) for f in eng.context_filters):
+                continue
+            col = raw.find(value)
+            yield RawHit(number, col + 1 if col >= 0 else None, plugin.secret_type, value)
+
+
+def _whole_token(plugin: Any, line: str, value: str) -> str:
+    """The whole token when a regex plugin reported only a captured fragment of it.
+
+    detect-secrets' `RegexBasedDetector` yields a pattern's capture groups
+    when it has any, so `(ghp|gho|...)_[A-Za-z0-9_]{36}` yields "ghp" and
+    GitLab's `glcbt-([0-9a-f]{2}_)?...` yields two hex digits. A group followed
+    directly by more token characters is such a fragment; a group followed by
+    a delimiter (`@` after a basic-auth password, a closing quote) is the secret.
+    Artifactory's patterns include the delimiters around the token: trim them.
+    """
+    value = value.strip().strip("\"'")
+    for regex in getattr(plugin, "denylist", ()):
+        if not regex.groups:
+            continue
+        for m in regex.finditer(line):
+            for g in range(1, regex.groups + 1):
+                if m.group(g) != value:
+                    continue
+                after = m.group(0)[m.end(g) - m.start() :]
+                if after[:1].isalnum() or after[:1] in "_-":
+                    return m.group(0).strip().strip("\"'=:")
+    if plugin.__class__.__name__ == "ArtifactoryDetector":
+        return value.strip("=:")
+    return value
+
+
+def _gated_lines(text: str, gate: re.Pattern[str]) -> Iterator[tuple[int, str, str]]:
+    """(line number, previous line, line) for the lines the gate matches, in one pass over text."""
+    pos = 0
+    counted_to = 0
+    number = 1
+    end = len(text)
+    while pos < end:
+        m = gate.search(text, pos)
+        if m is None:
+            return
+        start = text.rfind("\n", 0, m.start()) + 1
+        number += text.count("\n", counted_to, start)
+        counted_to = start
+        stop = text.find("\n", m.start())
+        stop = end if stop < 0 else stop
+        prev_start = text.rfind("\n", 0, max(start - 1, 0)) + 1 if start else 0
+        previous = text[prev_start : start - 1].rstrip("\r") if start else ""
+        yield number, previous, text[start:stop].rstrip("\r")
+        pos = stop + 1
+
+
+def _all_lines(text: str) -> Iterator[tuple[int, str, str]]:
+    previous = ""
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        yield number, previous, line
+        previous = line
+
+
+def _view_for(path: str, kind: str) -> Callable[[str], str] | None:
+    name = PurePosixPath(path).name.lower()
+    if kind in _YAML_KINDS or name.endswith((".yaml", ".yml")):
+        return _quote_yaml
+    if kind == "env" or name == ".env" or name.startswith(".env.") or name.endswith(".env"):
+        return _quote_env
+    if kind == "dockerfile":
+        return _quote_dockerfile
+    return None
+
+
+def _quoted(m: re.Match[str]) -> str:
+    val = m.group("val").replace('"', '\\"')
+    return f'{m.group("pre")}"{val}"{m.groupdict().get("post") or ""}'
+
+
+def _quote_yaml(line: str) -> str:
+    m = _YAML_KV.match(line) or _YAML_ITEM.match(line)
+    return _quoted(m) if m else line
+
+
+def _quote_env(line: str) -> str:
+    m = _ENV_KV.match(line)
+    return _quoted(m) if m else line
+
+
+def _quote_dockerfile(line: str) -> str:
+    if not _DOCKER_ENV.match(line):
+        return line
+    if "=" not in line:
+        m = _DOCKER_LEGACY.match(line)
+        return f'{m.group("pre")}="{m.group("val")}"' if m else line
+    return _DOCKER_PAIR.sub(lambda m: f'{m.group("pre")}"{m.group("val")}"', line)
