@@ -176,6 +176,8 @@ def kind_by_name(rel: str) -> str | None:
             return "workflow"
         if _COMPOSE.match(name):
             return "compose"
+        if lower in ("kustomization.yaml", "kustomization.yml"):
+            return "kubernetes"  # often has no apiVersion/kind, yet rewrites images and replicas
         return None  # kubernetes or plain yaml: the content decides
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
         return "env"

@@ -25,6 +25,7 @@ from tests.conftest import write_tree
         ("compose.yaml", "", "compose"),
         ("deploy/api.yaml", "apiVersion: apps/v1\nkind: Deployment\n", "kubernetes"),
         ("deploy/values.yaml", "replicaCount: 2\n", "yaml"),
+        ("overlays/prod/kustomization.yaml", "images: []\n", "kubernetes"),
         ("chart/templates/dep.yaml", "apiVersion: v1\nkind: Pod\nname: {{ .Release.Name }}\n", "helm"),
         (".github/workflows/ci.yml", "on: push\njobs: {}\n", "workflow"),
         (".github/workflows/ci.yml", "on: push\nrun: ${{ github.sha }}\n", "workflow"),

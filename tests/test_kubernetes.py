@@ -262,12 +262,15 @@ spec:
     by_code: dict[str, list[str]] = {}
     for f in findings:
         by_code.setdefault(f.code, []).append(f.message)
-    assert 'init container "migrate" of Deployment "api" has no CPU or memory limit' in (
-        by_code["K8S001"]
+    assert (
+        'init container "migrate" of Deployment "api" has no CPU or memory limit'
+        in (by_code["K8S001"])
     )
     assert any('"migrate"' in m for m in by_code["K8S006"])
     # a run-to-completion init container needs no probe; a native sidecar does
-    assert by_code["K8S003"] == ['container "log-shipper" of Deployment "api" has no liveness probe']
+    assert by_code["K8S003"] == [
+        'container "log-shipper" of Deployment "api" has no liveness probe'
+    ]
     assert not any('"migrate"' in m for m in by_code.get("K8S016", []))
 
 
@@ -284,7 +287,9 @@ def test_readiness_only_for_containers_that_receive_traffic(tmp_path: Path) -> N
     selected = (BARE % ("web", "web")).replace(
         "  template:\n", "  template:\n    metadata:\n      labels: {app: web}\n"
     )
-    service = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n"
+    service = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n"
+    )
     write_tree(
         tmp_path,
         {"k8s/worker.yaml": worker, "k8s/web.yaml": selected, "k8s/svc.yaml": service},
@@ -318,8 +323,11 @@ spec:
     write_tree(tmp_path, {"k8s/pod.yaml": text})
     found = [(f.line, f.message) for f in k8s(tmp_path, "K8S006")]
     assert found == [
-        (5, 'container "inherits" of Pod "p" may run as root: runAsNonRoot is not true '
-         "and runAsUser is not set"),
+        (
+            5,
+            'container "inherits" of Pod "p" may run as root: runAsNonRoot is not true '
+            "and runAsUser is not set",
+        ),
         (17, 'container "root" of Pod "p" runs as root (runAsUser: 0)'),
     ]
 
@@ -335,7 +343,9 @@ data:
   password: {encoded}
   username: {base64.b64encode(b"<user>").decode()}
 """
-    deploy = (BARE % ("api", "api")) + f"          env:\n            - {{name: DB_PASSWORD, value: {password}}}\n"
+    deploy = (
+        BARE % ("api", "api")
+    ) + f"          env:\n            - {{name: DB_PASSWORD, value: {password}}}\n"
     write_tree(tmp_path, {"k8s/secret.yaml": secret, "k8s/api.yaml": deploy})
     findings = k8s(tmp_path)
     by_code = {f.code: f for f in findings if f.code in ("K8S010", "K8S011")}
@@ -373,7 +383,10 @@ spec:
 def test_fingerprints_survive_unrelated_edits(tmp_path: Path) -> None:
     write_tree(tmp_path, {"k8s/api.yaml": BARE % ("api", "api")})
     before = {(f.code, f.fingerprint) for f in k8s(tmp_path)}
-    write_tree(tmp_path, {"k8s/api.yaml": "# the API\n# owned by the platform team\n" + BARE % ("api", "api")})
+    write_tree(
+        tmp_path,
+        {"k8s/api.yaml": "# the API\n# owned by the platform team\n" + BARE % ("api", "api")},
+    )
     after = {(f.code, f.fingerprint) for f in k8s(tmp_path)}
     assert before == after and len(before) >= 8
 
@@ -390,10 +403,43 @@ def test_kustomization_image_override_excuses_an_untagged_base(tmp_path: Path) -
     assert k8s(tmp_path, "K8S009") == []
 
 
+def test_kustomize_overlay_replicas_and_patches(tmp_path: Path) -> None:
+    base = (BARE % ("api", "api")).replace("  replicas: 1\n", "")
+    overlay = (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources: [../../base]\npatches: [{path: patch.yaml}]\n"
+        "replicas:\n  - {name: api, count: 3}\n"
+    )
+    patch = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          env: [{name: LOG_LEVEL, value: info}]
+"""
+    write_tree(
+        tmp_path,
+        {
+            "k8s/base/api.yaml": base,
+            "k8s/overlays/prod/kustomization.yaml": overlay,
+            "k8s/overlays/prod/patch.yaml": patch,
+        },
+    )
+    findings = k8s(tmp_path)
+    assert {f.path for f in findings} == {"k8s/base/api.yaml"}
+    codes = {f.code for f in findings}
+    assert "K8S005" not in codes  # the overlay runs 3 replicas...
+    assert "K8S014" in codes  # ...so they need a PodDisruptionBudget
+
+
 def test_inline_suppression_silences_a_kubernetes_finding(tmp_path: Path) -> None:
     text = (BARE % ("api", "api")).replace(
-        "  replicas: 1\n", "  # prodready: ignore[K8S005] demo environment, one pod is enough\n"
-        "  replicas: 1\n"
+        "  replicas: 1\n",
+        "  # prodready: ignore[K8S005] demo environment, one pod is enough\n  replicas: 1\n",
     )
     write_tree(tmp_path, {"k8s/api.yaml": text})
     [finding] = k8s(tmp_path, "K8S005")
@@ -405,6 +451,9 @@ def test_selector_matching() -> None:
     assert selector_matches({}, labels)
     assert not selector_matches(None, labels)
     assert selector_matches({"matchLabels": {"app": "api"}}, labels)
+    in_web = {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]}]}
+    assert not selector_matches(in_web, labels)
+    assert not selector_matches(in_web, {})
     assert not selector_matches({"matchLabels": {"app": "api", "tier": "front"}}, labels)
     assert selector_matches(
         {"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["front"]}]}, labels

@@ -444,6 +444,7 @@ def test_markdown_escaping_keeps_code_spans_and_neutralises_markup() -> None:
     assert markdown.md_cell("`a|b`", table=False) == "`a|b`"
     assert markdown.md_cell("odd ` tick <i>") == "odd \\` tick \\<i\\>"
     assert markdown.md_code("dir/we`ird.yaml") == "dir/we\\`ird.yaml"
+    assert markdown.md_cell("TWILIO_AUTH_TOKEN _x_") == "TWILIO_AUTH_TOKEN \\_x\\_"
 
 
 # --- dispatch --------------------------------------------------------------------------------

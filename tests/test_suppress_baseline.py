@@ -9,6 +9,10 @@ from analyzer.config import Config
 from analyzer.scan import scan
 from tests.conftest import run_cli, write_tree
 
+def renamed(name: str) -> str:
+    return DEPLOYMENT.replace("name: api", f"name: {name}").replace("/api:", f"/{name}:")
+
+
 DEPLOYMENT = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -82,7 +86,7 @@ def _fingerprints(root: Path) -> dict[tuple[str, str], list[str]]:
 
 
 def test_fingerprints_survive_line_shifts_and_change_with_the_flagged_content(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"k8s/api.yaml": DEPLOYMENT, "k8s/other.yaml": DEPLOYMENT.replace("api", "web")})
+    write_tree(tmp_path, {"k8s/api.yaml": DEPLOYMENT, "k8s/other.yaml": renamed("web")})
     before = _fingerprints(tmp_path)
     shifted = "# a comment\n# another\n" + DEPLOYMENT.replace("spec:\n  replicas", "spec:\n  # note\n  replicas")
     write_tree(tmp_path, {"k8s/api.yaml": shifted})
@@ -106,7 +110,7 @@ def test_baseline_round_trip_is_stable_and_reports_only_new(tmp_path: Path) -> N
 
     proc = run_cli("scan", repo, "--baseline", base1, "--format", "json")
     assert proc.returncode == 0 and json.loads(proc.stdout)["findings"] == []
-    write_tree(repo, {"k8s/web.yaml": DEPLOYMENT.replace("api", "web")})
+    write_tree(repo, {"k8s/web.yaml": renamed("web")})
     proc = run_cli("scan", repo, "--baseline", base1, "--format", "json")
     new = json.loads(proc.stdout)["findings"]
     assert proc.returncode == 1 and new and {f["path"] for f in new} == {"k8s/web.yaml"}

@@ -113,17 +113,17 @@ def services_of(yf: YamlFile) -> list[Service]:
         for name, data in services.items():
             if not isinstance(data, YamlMap):
                 continue
-            merged, elsewhere = _apply_extends(str(name), services)
+            merged, elsewhere = _apply_extends(name, services)
             out.append(
                 Service(str(name), merged, services.key_mark(name), yf.path, smark, elsewhere)
             )
     return out
 
 
-def _apply_extends(name: str, services: YamlMap) -> tuple[YamlMap, bool]:
+def _apply_extends(name: Any, services: YamlMap) -> tuple[YamlMap, bool]:
     """The service with its same-file `extends:` chain merged in (own keys win)."""
     data: YamlMap = services[name]
-    seen = {name}
+    seen: set[Any] = {name}
     current = data
     result = data
     while True:
@@ -142,14 +142,18 @@ def _apply_extends(name: str, services: YamlMap) -> tuple[YamlMap, bool]:
 
 
 def _overlay(base: YamlMap, own: YamlMap) -> YamlMap:
+    """`own` over `base`, mappings merged key by key as Compose merges `extends`."""
     out = YamlMap()
     out.mark = own.mark
     for source in (own, base):
         for key, value in source.items():
-            if key not in out:
-                out[key] = value
-                out.key_marks[key] = source.key_mark(key)
-                out.value_marks[key] = source.value_mark(key)
+            if key in out:
+                if isinstance(out[key], YamlMap) and isinstance(value, YamlMap):
+                    out[key] = _overlay(value, out[key])
+                continue
+            out[key] = value
+            out.key_marks[key] = source.key_mark(key)
+            out.value_marks[key] = source.value_mark(key)
     return out
 
 
@@ -395,6 +399,8 @@ def _secret_blocks(svc: Service) -> Iterator[tuple[str, Any]]:
 def _literal_secrets(svc: Service) -> Iterator[Hit]:
     for where, block in _secret_blocks(svc):
         for key, value, mark in env_items(block):
+            if isinstance(value, (dict, list)):
+                continue
             secret = literal_secret(key, value)
             if secret is None:
                 continue
@@ -461,10 +467,11 @@ def _datastore_ports(svc: Service) -> Iterator[Hit]:
 
 def _image_tag(svc: Service) -> Iterator[Hit]:
     image = svc.data.get("image")
-    if not isinstance(image, str) or "build" in svc.data:
+    if not isinstance(image, str):
         return
     problem = image_tag_problem(image)
-    if problem is None:
+    # With `build:` an untagged `image:` only names the local build; `:latest` is pushed/pulled.
+    if problem is None or (problem == "untagged" and "build" in svc.data):
         return
     said = "uses the `latest` tag" if problem == "latest" else "has no tag (pulls `latest`)"
     yield Hit(

@@ -11,6 +11,7 @@ and debug flags are the point.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -41,6 +42,12 @@ _SERVER = re.compile(
     r"\b(?:uvicorn|gunicorn|hypercorn|daphne|granian|nginx|httpd|caddy|traefik|envoy|haproxy|"
     r"celery|rq|dramatiq|arq|huey|flask|fastapi|node|npm|serve|next|java|php-fpm|puma|rails|"
     r"redis-server|postgres|mysqld|supervisord)\b"
+)
+# Official images of servers whose CMD (not visible here) starts a long-running service.
+_SERVER_IMAGE = re.compile(
+    r"(?:^|/)(?:nginx|nginx-unprivileged|openresty|httpd|caddy|traefik|envoy|haproxy|redis|"
+    r"postgres|mysql|mariadb|mongo|rabbitmq|memcached|unit)(?::|@|$)",
+    re.IGNORECASE,
 )
 _WEB = re.compile(r"\b(?:uvicorn|gunicorn|hypercorn|daphne|granian)\b|\bfastapi\s+run\b")
 _WORKER = re.compile(
@@ -197,7 +204,7 @@ def runs_as_root(df: Dockerfile) -> Iterator[Finding]:
     chain = _chain(df)
     users = [i for i in chain if i.keyword == "USER"]
     final = df.final_stage
-    label = final.name or str(final.index)
+    label = f" (stage `{final.name}`)" if final.name else ""
     if not users:
         base = _root_stage(df).base
         resolved = expand(base, _global_vars(df)) or base
@@ -205,7 +212,7 @@ def runs_as_root(df: Dockerfile) -> Iterator[Finding]:
             return
         yield _finding(
             "DF001", df, final.from_instruction,
-            f"The final image (stage `{label}`) has no USER instruction, so it runs as root.",
+            f"The final image{label} has no USER instruction, so it runs as root.",
             "stage[final]:no-USER",
         )  # fmt: skip
         return
@@ -214,7 +221,8 @@ def runs_as_root(df: Dockerfile) -> Iterator[Finding]:
     if value is not None and _is_root_user(value):
         yield _finding(
             "DF001", df, last,
-            f"The final image runs as root: its last USER is `{last.body}`.",
+            f"The final image runs as root: its last USER is `{last.body}`"
+            + (f" (`{value}`)." if value != last.body else "."),
             f"stage[final]:USER {last.body}",
         )  # fmt: skip
 
@@ -244,7 +252,7 @@ def unpinned_base_image(df: Dockerfile) -> Iterator[Finding]:
         if earlier is not None and earlier.index < stage.index:
             continue
         image = expand(raw, glob) if "$" in raw else raw
-        if image is None or not image or image.lower() == "scratch" or "$" in image:
+        if not image or image.lower() == "scratch" or "$" in image or "{" in image:
             continue
         problem = _image_tag_problem(image)
         if problem:
@@ -264,7 +272,10 @@ def _is_service(df: Dockerfile) -> bool:
     if any(i.keyword == "EXPOSE" for i in chain):
         return True
     text = _command(df).text()
-    return bool(_SERVER.search(text))
+    if text:
+        return bool(_SERVER.search(text))
+    base = _root_stage(df).base
+    return bool(_SERVER_IMAGE.search(expand(base, _global_vars(df)) or base))
 
 
 def _healthcheck(df: Dockerfile) -> Instruction | None:
@@ -345,10 +356,10 @@ def missing_healthcheck(results: Sequence[FileResult]) -> Iterator[Finding]:
         if _healthcheck(df) is not None or not _is_service(df):
             continue
         final = df.final_stage
-        label = final.name or str(final.index)
+        label = f" (stage `{final.name}`)" if final.name else ""
         yield _finding(
             "DF003", df, final.from_instruction,
-            f"The final image (stage `{label}`) runs a service but defines no HEALTHCHECK.",
+            f"The final image{label} runs a service but defines no HEALTHCHECK.",
             "stage[final]:no-HEALTHCHECK",
         )  # fmt: skip
 
@@ -450,13 +461,35 @@ def add_remote_url(df: Dockerfile) -> Iterator[Finding]:
 
 # --------------------------------------------------------------------------- DF007
 
-_FETCH = r"(?:curl|wget)\b"
-_SHELL = r"(?:/usr)?(?:/local)?(?:/bin/)?(?:ba|z|da|k|a)?sh\b|(?:/usr)?(?:/bin/)?python[0-9.]*\b"
-_PIPE_TO_SHELL = re.compile(
-    rf"\b{_FETCH}[^|;&\n]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?(?:{_SHELL})"
-    rf"|\b(?:ba|z|da)?sh\s+(?:-\w+\s+)*[\"']?\$\(\s*{_FETCH}"
-    rf"|\b(?:ba|z)?sh\s+<\(\s*{_FETCH}"
+_FETCHER = re.compile(r"(?:^|[\s/])(?:curl|wget)(?:\s|$)")
+_INTERPRETER = re.compile(
+    r"^(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?(?:/usr)?(?:/local)?(?:/bin/)?"
+    r"(?:(?:ba|z|da|k|a)?sh(?:\s|$)(?!\s*-c\b)|python[0-9.]*(?:\s|$)(?!\s*-[cm]\b)"
+    r"|(?:perl|ruby|node)(?:\s|$)(?!\s*-e\b))"
+)  # `| python -c CODE` runs CODE, not the download
+_SUBSHELL_FETCH = re.compile(
+    r"\b(?:ba|z|da)?sh\s+(?:-\w+\s+)*[\"']?\$\(\s*(?:curl|wget)\b|\b(?:ba|z)?sh\s+<\(\s*(?:curl|wget)\b"
 )
+_LIST_SEPARATOR = re.compile(r"&&|\|\||[;&\n]")
+
+
+def _pipes_to_interpreter(script: str) -> Iterator[int]:
+    """Offsets in `script` of `curl|wget ... | sh`-like pipelines and `sh -c "$(curl ...)"`."""
+    start = 0
+    bounds = [m.span() for m in _LIST_SEPARATOR.finditer(script)] + [(len(script), len(script))]
+    for sep_start, sep_end in bounds:
+        pipeline = script[start:sep_start]
+        if "|" in pipeline:
+            offset = start
+            stages = pipeline.split("|")
+            for left, right in itertools.pairwise(stages):
+                if _FETCHER.search(left) and _INTERPRETER.match(right.strip()):
+                    yield offset + len(left) - len(left.lstrip())
+                    break
+                offset += len(left) + 1
+        start = sep_end
+    for m in _SUBSHELL_FETCH.finditer(script):
+        yield m.start()
 
 
 @file_check("dockerfile", "DF007")
@@ -465,16 +498,19 @@ def curl_pipe_shell(df: Dockerfile) -> Iterator[Finding]:
         if ins.keyword != "RUN":
             continue
         script = ins.script()
-        for m in _PIPE_TO_SHELL.finditer(script):
-            snippet = " ".join(m.group(0).split())
-            urls = re.findall(r"https?://[^\s\"'|)]+", snippet)
-            where = _safe_url(urls[0]) if urls else "a downloaded script"
+        if "curl" not in script and "wget" not in script:
+            continue
+        for at in _pipes_to_interpreter(script):
+            line_end = script.find("\n", at)
+            rest = script[at: line_end if line_end >= 0 else len(script)]
+            url = re.search(r"https?://[^\s\"'|)]+", rest)
+            where = _safe_url(url.group(0)) if url else "a downloaded script"
             yield _finding(
                 "DF007", df, ins,
                 f"RUN pipes `{where}` straight into an interpreter; the script is run "
                 "unverified and can change between builds.",
                 f"RUN fetch|sh {where}",
-                ins.script_position(m.start()),
+                ins.script_position(at),
             )  # fmt: skip
 
 
@@ -669,6 +705,8 @@ def _unpinned_pip(args: list[str]) -> list[str]:
     if any(a in ("-c", "--constraint", "--require-hashes") or a.startswith("--constraint=")
            for a in args):  # fmt: skip
         return []
+    if any("$(" in a or "`" in a for a in args):
+        return []  # the package list is computed at build time; we cannot judge it
     out: list[str] = []
     skip = False
     for i, arg in enumerate(args):
@@ -728,6 +766,8 @@ def unpinned_package_install(df: Dockerfile) -> Iterator[Finding]:
             continue
         script = ins.script()
         for offset, segment in _segments(script):
+            if "install" not in segment and "add" not in segment:
+                continue
             words = split_words(segment)
             while words and (words[0] in ("sudo", "exec", "env") or "=" in words[0]):
                 words = words[1:]

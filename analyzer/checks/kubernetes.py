@@ -48,6 +48,12 @@ _LB_TLS_ANNOTATIONS = (
     "networking.gke.io/managed-certificates",
 )
 _READ_VERBS = {"get", "list", "watch", "*"}
+# ServiceAccount annotations that give the account a cloud identity: the account is in use.
+_WORKLOAD_IDENTITY_ANNOTATIONS = (
+    "eks.amazonaws.com/role-arn",
+    "iam.gke.io/gcp-service-account",
+    "azure.workload.identity/client-id",
+)
 
 
 # --------------------------------------------------------------------------- model
@@ -103,6 +109,11 @@ class Container:
     @property
     def mark(self) -> Mark:
         return self.node.key_mark("name") if "name" in self.node else self.node.mark
+
+    @property
+    def fragment(self) -> bool:
+        """No `image`: a kustomize patch, not a container; "missing X" rules skip it."""
+        return "image" not in self.node
 
     def label(self) -> str:
         what = "init container" if self.init and not self.sidecar else "container"
@@ -192,8 +203,14 @@ def _file_objects(parsed: Any) -> list[Obj]:
 
 
 def _workload_containers(parsed: Any) -> Iterator[Container]:
+    """Complete containers only: a patch fragment lacks most keys by design."""
     for obj in _file_objects(parsed):
-        yield from containers(obj)
+        yield from (c for c in containers(obj) if not c.fragment)
+
+
+def complete(obj: Obj) -> bool:
+    """A workload with at least one real container (not a kustomize patch of one)."""
+    return any(not c.fragment for c in containers(obj))
 
 
 # --------------------------------------------------------------------------- resources
@@ -283,17 +300,36 @@ class Index:
     """Every Kubernetes object of the repository, for rules that relate objects."""
 
     objects: tuple[Obj, ...]
+    retagged: frozenset[str] = frozenset()  # image names a kustomization sets the tag of
+    replica_overrides: tuple[tuple[str, int], ...] = ()  # kustomization `replicas:` entries
 
     @staticmethod
     def build(results: Sequence[FileResult]) -> Index:
         objs: list[Obj] = []
+        images: set[str] = set()
+        replicas: list[tuple[str, int]] = []
         for r in results:
-            if r.kind == KIND and r.facts is not None:
-                objs.extend(objects_of(r.path, r.facts))
-        return Index(tuple(objs))
+            if r.kind != KIND or r.facts is None:
+                continue
+            if posixpath.basename(r.path) in ("kustomization.yaml", "kustomization.yml"):
+                _read_kustomization(r.facts, images, replicas)
+            objs.extend(objects_of(r.path, r.facts))
+        return Index(tuple(objs), frozenset(images), tuple(replicas))
 
     def of_kind(self, *kinds: str) -> list[Obj]:
         return [o for o in self.objects if o.kind in kinds]
+
+    def workloads(self, *kinds: str) -> list[Obj]:
+        """Complete workloads of these kinds; kustomize patches of them are left out."""
+        return [o for o in self.of_kind(*kinds) if complete(o)]
+
+    def replicas(self, obj: Obj) -> Any:
+        """The manifest's replicas, unless a kustomization overrides the count by name.
+
+        With several overlays (dev 1, prod 3) the largest count stands for production.
+        """
+        counts = [count for name, count in self.replica_overrides if name == obj.name]
+        return max(counts) if counts else dig(obj.node, "spec", "replicas")
 
     def autoscaled(self, target: Obj) -> bool:
         """An HPA (or a KEDA ScaledObject) whose scaleTargetRef names this object."""
@@ -385,7 +421,7 @@ def readiness_probe(results: Sequence[FileResult]) -> Iterator[Finding]:
     for obj in index.objects:
         if obj.kind in _BATCH_KINDS or pod_spec(obj) is None or not serves_traffic(obj, index):
             continue
-        app = [c for c in containers(obj) if _long_running(c)]
+        app = [c for c in containers(obj) if _long_running(c) and not c.fragment]
         candidates = [c for c in app if _has_ports(c)] or app
         for c in candidates:
             if not isinstance(c.node.get("readinessProbe"), dict):
@@ -401,8 +437,20 @@ def readiness_probe(results: Sequence[FileResult]) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- replicas, HPA, PDB
 
 
-def _replicas(obj: Obj) -> Any:
-    return dig(obj.node, "spec", "replicas")
+def _read_kustomization(facts: Any, images: set[str], replicas: list[tuple[str, int]]) -> None:
+    """Kustomize rewrites these at build time, so the base's values are not the deployed ones."""
+    for _, doc in getattr(facts, "mappings", list)():
+        for item in _items(doc.get("images")):
+            if item.get("name"):
+                images.add(str(item["name"]))
+        for item in _items(doc.get("replicas")):
+            count = item.get("count")
+            if isinstance(count, int) and not isinstance(count, bool) and item.get("name"):
+                replicas.append((str(item["name"]), count))
+
+
+def _items(seq: Any) -> list[dict[Any, Any]]:
+    return [i for i in seq if isinstance(i, dict)] if isinstance(seq, list) else []
 
 
 @repo_check("K8S005")
@@ -413,8 +461,8 @@ def single_replica(results: Sequence[FileResult]) -> Iterator[Finding]:
     value is then ignored) and for `replicas: 0` (deliberately scaled down).
     """
     index = Index.build(results)
-    for obj in index.of_kind("Deployment"):
-        replicas = _replicas(obj)
+    for obj in index.workloads("Deployment"):
+        replicas = index.replicas(obj)
         if replicas not in (None, 1) or isinstance(replicas, bool) or index.autoscaled(obj):
             continue
         if replicas is None:
@@ -430,8 +478,8 @@ def single_replica(results: Sequence[FileResult]) -> Iterator[Finding]:
 def api_without_hpa(results: Sequence[FileResult]) -> Iterator[Finding]:
     """A serving Deployment with a fixed replica count cannot follow traffic peaks."""
     index = Index.build(results)
-    for obj in index.of_kind("Deployment"):
-        if _replicas(obj) == 0 or not serves_traffic(obj, index) or index.autoscaled(obj):
+    for obj in index.workloads("Deployment"):
+        if index.replicas(obj) == 0 or not serves_traffic(obj, index) or index.autoscaled(obj):
             continue
         yield _finding(
             "K8S013",
@@ -449,8 +497,8 @@ def without_pdb(results: Sequence[FileResult]) -> Iterator[Finding]:
     Single-replica Deployments are left to K8S005: a PDB cannot protect one pod.
     """
     index = Index.build(results)
-    for obj in index.of_kind("Deployment", "StatefulSet"):
-        replicas = _replicas(obj)
+    for obj in index.workloads("Deployment", "StatefulSet"):
+        replicas = index.replicas(obj)
         replicated = isinstance(replicas, int) and not isinstance(replicas, bool) and replicas > 1
         if not (replicated or index.autoscaled(obj)) or index.has_pdb(obj):
             continue
@@ -528,7 +576,8 @@ def privilege_escalation(parsed: Any) -> Iterator[Finding]:
 
 @file_check(KIND, "K8S008")
 def privileged(parsed: Any) -> Iterator[Finding]:
-    for c in _workload_containers(parsed):
+    """Patches count too: a patch that turns privileged on is exactly what to catch."""
+    for c in (c for obj in _file_objects(parsed) for c in containers(obj)):
         sc = c.security_context
         if sc is not None and sc.get("privileged") is True:
             yield _finding(
@@ -577,30 +626,40 @@ def writable_root_fs(parsed: Any) -> Iterator[Finding]:
 
 @repo_check("K8S017")
 def token_automount(results: Sequence[FileResult]) -> Iterator[Finding]:
-    """A mounted token is only needed when the service account is bound to a role.
+    """A mounted token is only needed when the service account is used.
 
-    Passes when the pod or its ServiceAccount disables automounting, or when a
-    RoleBinding/ClusterRoleBinding grants that service account something (then
-    the app presumably talks to the API server).
+    Judged only when the answer is visible in the repository: the pod runs as
+    the "default" service account, or as one defined here. It passes when the
+    pod or its ServiceAccount disables automounting, when a RoleBinding or
+    ClusterRoleBinding binds that account, or when the account carries a
+    cloud workload-identity annotation (IRSA, GKE, Azure). A custom account
+    defined elsewhere is someone else's decision and is not reported.
     """
     index = Index.build(results)
-    disabled: set[tuple[str | None, str]] = set()
+    defined: set[tuple[str | None, str]] = set()
+    used: set[tuple[str | None, str]] = set()
     for sa in index.of_kind("ServiceAccount"):
-        if sa.node.get("automountServiceAccountToken") is False:
-            disabled.add((sa.namespace, sa.name))
-    bound: set[tuple[str | None, str]] = set()
+        defined.add((sa.namespace, sa.name))
+        annotations = dig(sa.node, "metadata", "annotations")
+        identity = isinstance(annotations, dict) and any(
+            a in annotations for a in _WORKLOAD_IDENTITY_ANNOTATIONS
+        )
+        if sa.node.get("automountServiceAccountToken") is False or identity:
+            used.add((sa.namespace, sa.name))
     for rb in index.of_kind("RoleBinding", "ClusterRoleBinding"):
         subjects = rb.node.get("subjects")
         for s in subjects if isinstance(subjects, list) else []:
             if isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name"):
                 ns = s.get("namespace") or rb.namespace
-                bound.add((str(ns) if ns else None, str(s["name"])))
+                used.add((str(ns) if ns else None, str(s["name"])))
     for obj in index.objects:
         spec = pod_spec(obj)
-        if spec is None or spec.get("automountServiceAccountToken") is False:
+        if spec is None or not complete(obj) or spec.get("automountServiceAccountToken") is False:
             continue
         sa_name = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
-        if _known(disabled, obj.namespace, sa_name) or _known(bound, obj.namespace, sa_name):
+        if sa_name != "default" and not _known(defined, obj.namespace, sa_name):
+            continue
+        if _known(used, obj.namespace, sa_name):
             continue
         mark = (
             spec.key_mark("serviceAccountName")
@@ -610,8 +669,8 @@ def token_automount(results: Sequence[FileResult]) -> Iterator[Finding]:
         yield _finding(
             "K8S017",
             obj.path,
-            f'{obj.label()} mounts the token of service account "{sa_name}", '
-            "which no role binding uses",
+            f'{obj.label()} mounts the API token of service account "{sa_name}", '
+            "which nothing in the repository uses",
             mark,
             f"{obj.ident}:automountServiceAccountToken",
         )
@@ -672,31 +731,17 @@ def _image_repo(image: str) -> str:
     return f"{head}/{name}" if head else name
 
 
-def _kustomize_images(results: Sequence[FileResult]) -> set[str]:
-    """Image names a kustomization re-tags (`images: [{name, newTag|digest}]`)."""
-    names: set[str] = set()
-    for r in results:
-        if posixpath.basename(r.path) not in ("kustomization.yaml", "kustomization.yml"):
-            continue
-        for _, doc in getattr(r.facts, "mappings", list)():
-            images = doc.get("images")
-            for item in images if isinstance(images, list) else []:
-                if isinstance(item, dict) and item.get("name"):
-                    names.add(str(item["name"]))
-    return names
-
-
 @repo_check("K8S009")
 def image_tag(results: Sequence[FileResult]) -> Iterator[Finding]:
     """A repository check only so that a kustomization that sets the tag can excuse a base."""
-    retagged = _kustomize_images(results)
-    for obj in Index.build(results).objects:
+    index = Index.build(results)
+    for obj in index.objects:
         for c in containers(obj):
             image = c.node.get("image")
             if not isinstance(image, str):
                 continue
             why = image_unpinned(image)
-            if why is None or _image_repo(image) in retagged:
+            if why is None or _image_repo(image) in index.retagged:
                 continue
             detail = "uses the latest tag" if why == "latest" else "has no tag"
             yield _finding(

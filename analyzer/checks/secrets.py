@@ -1,1 +1,382 @@
-"""Checks of this domain (being written)."""
+"""Secrets rules (SEC001-SEC004): credentials committed in any text file.
+
+detect-secrets finds the candidates (analyzer.engines.detect_secrets_engine);
+this module decides what each one is and reports it once:
+
+- Supabase keys are told apart before anything else: a service-role JWT or an
+  `sb_secret_` key bypasses row-level security (SEC002), while the anon JWT
+  and `sb_publishable_` keys are public by design and never reported, even
+  though detect-secrets' JWT and entropy plugins flag them.
+- A private key block is SEC004 only when a key body follows its header, so
+  code that merely mentions `-----BEGIN PRIVATE KEY-----` is not flagged.
+- Every other candidate is SEC001 after the shared placeholder test
+  (analyzer.secretvalues) and a few precision filters detect-secrets lacks
+  (`secretName: tls`, `password_file: /run/...`, `sha256` digests, Twilio
+  account SIDs, documentation keys like `AKIA...EXAMPLE`).
+- Candidates of several plugins on the same span of a line (a Stripe key is
+  also a high-entropy string) become one finding, the most specific.
+
+Values are never shown: messages carry `redact(value)`, anchors a SHA-256.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from analyzer.checks.registry import ANY_TEXT, file_check
+from analyzer.discover import is_template_env
+from analyzer.engines import detect_secrets_engine as engine
+from analyzer.model import Finding, SourceFile
+from analyzer.parsers.envfile import EnvFile, EnvVar
+from analyzer.secretvalues import is_placeholder, literal_secret, redact, url_password
+
+HARDCODED = "SEC001"
+SUPABASE_SERVICE = "SEC002"
+ENV_FILE = "SEC003"
+PRIVATE_KEY = "SEC004"
+
+_SUPABASE_KEY = re.compile(r"(?<![A-Za-z0-9_])sb_(secret|publishable)_[A-Za-z0-9_\-]{16,}")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
+_PUBLIC_ROLES = frozenset({"anon"})
+
+# Markers of documentation and test values inside otherwise token-shaped strings.
+_FAKE = re.compile(
+    r"x{5,}|example|placeholder|changeme|change_me|your[_-]|dummy|fake|redacted|0{10,}|\*{3,}|"
+    r"<[a-z_-]+>|\.\.\.",
+    re.IGNORECASE,
+)
+_FLAG_VALUE = re.compile(
+    r"^(?:true|false|yes|no|on|off|none|null|nil|undefined|required|optional|string|str|text|"
+    r"int|integer|bool|boolean|object|array|number|\d+(?:\.\d+)?[a-z]{0,2})$",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+_KEYWORD_IN_NAME = re.compile(
+    r"api_?key|auth_?key|service_?key|account_?key|db_?key|database_?key|priv_?key|private_?key|"
+    r"client_?key|db_?pass|database_?pass|key_?pass|password|passwd|pwd|secret|contrase",
+    re.IGNORECASE,
+)
+# The last word of a name that holds *about* a secret rather than the secret itself.
+_META_WORDS = frozenset(
+    {
+        "name", "names", "ref", "reference", "file", "path", "dir", "id", "ids", "type",
+        "length", "len", "field", "header", "policy", "namespace", "env", "var", "variable",
+        "enabled", "mount", "provider", "manager", "store", "arn", "version", "count", "size",
+        "hash", "prefix", "suffix", "label", "description", "help", "format", "regex",
+        "pattern", "min", "max", "expiry", "expires", "ttl", "timeout", "rotation", "algorithm",
+        "alg", "issuer", "audience", "secrets", "mode", "source", "template", "location", "uri",
+        "keys", "required", "optional", "hint", "placeholder", "input",
+    }
+)  # fmt: skip
+_HASH_WORDS = re.compile(
+    r"sha|hash|digest|checksum|commit|integrity|etag|rev|fingerprint|uuid|guid|colou?r|nonce",
+    re.IGNORECASE,
+)
+_DIGEST_VALUE = re.compile(r"^(?:sha(?:1|224|256|384|512)|md5)[-:]", re.IGNORECASE)
+
+_LABELS = {
+    "AWS Access Key": "AWS access key",
+    "Artifactory Credentials": "Artifactory credential",
+    "Azure Storage Account access key": "Azure storage account key",
+    "Basic Auth Credentials": "password in a URL",
+    "Cloudant Credentials": "Cloudant credential",
+    "Discord Bot Token": "Discord bot token",
+    "GitHub Token": "GitHub token",
+    "GitLab Token": "GitLab token",
+    "Base64 High Entropy String": "high-entropy string",
+    "Hex High Entropy String": "high-entropy hex string",
+    "IBM Cloud IAM Key": "IBM Cloud IAM key",
+    "IBM COS HMAC Credentials": "IBM COS HMAC credential",
+    "JSON Web Token": "JSON web token",
+    "Secret Keyword": "secret",
+    "Mailchimp Access Key": "Mailchimp API key",
+    "NPM tokens": "npm token",
+    "OpenAI Token": "OpenAI API key",
+    "PyPI Token": "PyPI token",
+    "SendGrid API Key": "SendGrid API key",
+    "Slack Token": "Slack token",
+    "SoftLayer Credentials": "SoftLayer credential",
+    "Square OAuth Secret": "Square OAuth secret",
+    "Stripe Access Key": "Stripe live key",
+    "Telegram Bot Token": "Telegram bot token",
+    "Twilio API Key": "Twilio API key",
+}
+# Lower is more specific: it wins when several plugins report the same span.
+_GENERIC_RANK = {
+    "JSON Web Token": 2,
+    "Basic Auth Credentials": 3,
+    "Secret Keyword": 4,
+    "Base64 High Entropy String": 5,
+    "Hex High Entropy String": 6,
+}
+_KEY_KINDS = {
+    "BEGIN RSA PRIVATE KEY": "RSA",
+    "BEGIN DSA PRIVATE KEY": "DSA",
+    "BEGIN EC PRIVATE KEY": "EC",
+    "BEGIN OPENSSH PRIVATE KEY": "OpenSSH",
+    "BEGIN PGP PRIVATE KEY BLOCK": "PGP",
+    "BEGIN PRIVATE KEY": "PKCS#8",
+    "BEGIN SSH2 ENCRYPTED PRIVATE KEY": "SSH2",
+    "PuTTY-User-Key-File-2": "PuTTY",
+}
+_KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{40,}")
+_KEY_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY|-----END PGP PRIVATE KEY BLOCK|Private-MAC:")
+_TOKEN_VALUE = re.compile(
+    r"^(?:(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9_]{36,}|"
+    r"gl(?:pat|dt|ft|rt)-[\w-]{20,}|[rs]k_live_[0-9A-Za-z]{24,}|xox[abposr]-[\w-]+|"
+    r"SG\.[\w-]{22}\.[\w-]{43}|sk-[\w-]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY-----)"
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A secret about to be reported: which rule, where, and what to say."""
+
+    code: str
+    line: int
+    column: int | None
+    rank: int
+    message: str
+    value: str = field(repr=False)
+    anchor_source: str = field(repr=False, default="")
+
+    def span(self) -> tuple[int, int] | None:
+        if self.column is None:
+            return None
+        return self.column, self.column + len(self.value)
+
+    def overlaps(self, other: _Candidate) -> bool:
+        if self.line != other.line:
+            return False
+        a, b = self.span(), other.span()
+        if a is None or b is None:
+            return self.value in other.value or other.value in self.value
+        return a[0] < b[1] and b[0] < a[1]
+
+
+@file_check(ANY_TEXT, HARDCODED, SUPABASE_SERVICE, PRIVATE_KEY)
+def hardcoded_secrets(src: SourceFile) -> Iterator[Finding]:
+    """Credentials in any text file: one finding per secret and line."""
+    if engine.skips_file(src.path):
+        return
+    hits = engine.scan_text(src.path, src.text, src.kind)
+    tokens = list(_supabase_tokens(src.text))
+    if not hits and not tokens:
+        return
+    lines = src.text.split("\n")
+    public = [t for t in tokens if t.code == ""]
+    candidates = [t for t in tokens if t.code]
+    for hit in hits:
+        cand = _classify(hit, lines)
+        if cand is None or any(cand.overlaps(p) for p in public):
+            continue
+        candidates.append(cand)
+    kept: list[_Candidate] = []
+    for cand in sorted(candidates, key=lambda c: (c.line, c.rank, c.column or 0)):
+        if not any(cand.overlaps(k) for k in kept):
+            kept.append(cand)
+    for cand in sorted(kept, key=lambda c: (c.line, c.column or 0)):
+        yield Finding(
+            cand.code,
+            src.path,
+            cand.message,
+            line=cand.line,
+            column=cand.column,
+            anchor=_sha256(cand.anchor_source or cand.value),
+        )
+
+
+@file_check("env", ENV_FILE)
+def committed_env_file(env: EnvFile) -> Iterator[Finding]:
+    """A deployable `.env` holding real values; templates (`.env.example`) are left to SEC001."""
+    if is_template_env(env.path):
+        return
+    secret = [v for v in env.variables if _env_secret(v)]
+    if not secret:
+        return
+    names = ", ".join(f"`{v.name}`" for v in secret[:4])
+    more = f" and {len(secret) - 4} more" if len(secret) > 4 else ""
+    count = f"{len(secret)} secret value" + ("s" if len(secret) > 1 else "")
+    yield Finding(
+        ENV_FILE,
+        env.path,
+        f"Environment file `{PurePosixPath(env.path).name}` holds {count} ({names}{more}) "
+        "and is committed to the repository.",
+        line=secret[0].line,
+        column=1,
+        anchor="committed-env-file",
+    )
+
+
+def _env_secret(var: EnvVar) -> bool:
+    value = var.value.strip()
+    if _TOKEN_VALUE.match(value) or _supabase_role(value) == "service":
+        return not _looks_fake(value)
+    if _URL.match(value) and url_password(value) is None:
+        return False  # `postgres://app@db/app`: a DSN-named variable, but nothing secret in it
+    secret = literal_secret(var.name, value)
+    return secret is not None and not _looks_fake(secret) and _supabase_role(secret) != "public"
+
+
+def _classify(hit: engine.RawHit, lines: list[str]) -> _Candidate | None:
+    """The rule and message for one detect-secrets hit, or None when it is not a secret."""
+    raw = lines[hit.line - 1].rstrip("\r") if hit.line <= len(lines) else ""
+    if hit.secret_type == "Private Key":
+        return _private_key(hit, lines, raw)
+    value = hit.value
+    role = _supabase_role(value)
+    if role == "public":
+        return None
+    if role == "service":
+        return _service_role(hit.line, hit.column, value, "JWT")
+    if is_placeholder(value) or _looks_fake(value):
+        return None
+    key = _name_before(raw, hit.column)
+    if hit.secret_type == "Secret Keyword" and not _keyword_value_ok(key, value):
+        return None
+    if hit.secret_type == "Hex High Entropy String" and key and _HASH_WORDS.search(key):
+        return None
+    if hit.secret_type.endswith("High Entropy String") and _DIGEST_VALUE.match(value):
+        return None
+    if hit.secret_type == "Twilio API Key" and value.startswith("AC"):
+        return None  # an account SID names the account; the auth token next to it is the secret
+    label = _LABELS.get(hit.secret_type, hit.secret_type)
+    if hit.secret_type == "Slack Token" and value.startswith("https://"):
+        label = "Slack webhook URL"
+    where = f" assigned to `{key}`" if key and hit.secret_type == "Secret Keyword" else ""
+    return _Candidate(
+        HARDCODED,
+        hit.line,
+        hit.column,
+        _GENERIC_RANK.get(hit.secret_type, 1),
+        f"Hardcoded {label} `{redact(value)}`{where}.",
+        value,
+    )
+
+
+def _keyword_value_ok(key: str | None, value: str) -> bool:
+    """KeywordDetector's hit holds a credential, not a reference, a flag or a name."""
+    v = value.strip()
+    if len(v) < 4 or _FLAG_VALUE.match(v) or _ENV_NAME.match(v):
+        return False
+    if v.startswith(("/", "./", "../", "~/")) and " " not in v:
+        return False  # a path to a secret file
+    if key and _KEYWORD_IN_NAME.search(key):
+        words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower().replace("-", "_").split("_")
+        if words and words[-1] in _META_WORDS:
+            return False
+    return True
+
+
+def _name_before(raw: str, column: int | None) -> str | None:
+    """The identifier a value is assigned to: the last name before it on the line."""
+    if not column:
+        return None
+    names = _IDENT.findall(raw[: column - 1])
+    return names[-1] if names else None
+
+
+def _private_key(hit: engine.RawHit, lines: list[str], raw: str) -> _Candidate | None:
+    """SEC004 when a key body follows the header; a bare header string is code, not a key."""
+    header = hit.value
+    start = raw.find(header)
+    rest = raw[start + len(header) :] if start >= 0 else ""
+    body_lines = [rest.replace("\\n", "\n").replace("\\r", "")]
+    for following in lines[hit.line : hit.line + 200]:
+        if _KEY_END.search(following):
+            break
+        body_lines.append(following.strip())
+    body = "".join(body_lines)
+    if not _KEY_BODY.search(body[:2000].replace("\n", "")):
+        return None
+    sample = body.replace("\n", "")
+    if _FAKE.search(sample[:200]) or len(set(sample)) < 10:
+        return None
+    kind = _KEY_KINDS.get(header, "")
+    col = raw.find("-----BEGIN") + 1 or (start + 1 if start >= 0 else None)
+    return _Candidate(
+        PRIVATE_KEY,
+        hit.line,
+        col,
+        0,
+        f"{kind + ' ' if kind else ''}private key is committed in this file.",
+        header,
+        anchor_source=body,
+    )
+
+
+def _supabase_tokens(text: str) -> Iterator[_Candidate]:
+    """Supabase keys by their own shape; public ones come back with an empty code (to suppress)."""
+    found: list[tuple[int, str, str]] = []
+    if "sb_" in text:
+        found += [(m.start(), m.group(0), m.group(1)) for m in _SUPABASE_KEY.finditer(text)]
+    if "eyJ" in text:
+        found += [(m.start(), m.group(0), "jwt") for m in _JWT.finditer(text)]
+    line, counted = 1, 0
+    for offset, value, what in sorted(found):
+        line += text.count("\n", counted, offset)
+        counted = offset
+        column = offset - text.rfind("\n", 0, offset)
+        if what == "publishable" or (what == "jwt" and _supabase_role(value) == "public"):
+            yield _Candidate("", line, column, 0, "", value)
+        elif what == "secret" and not _looks_fake(value):
+            yield _service_role(line, column, value, "sb_secret")
+        elif what == "jwt" and _supabase_role(value) == "service":
+            yield _service_role(line, column, value, "JWT")
+
+
+def _service_role(line: int, column: int | None, value: str, form: str) -> _Candidate:
+    what = "secret API key" if form == "sb_secret" else "service-role key"
+    return _Candidate(
+        SUPABASE_SERVICE,
+        line,
+        column,
+        0,
+        f"Supabase {what} `{redact(value)}` is committed; it bypasses row-level security.",
+        value,
+    )
+
+
+def _supabase_role(value: str) -> str | None:
+    """'service' or 'public' for Supabase keys, None for anything else.
+
+    The JWT payload is decoded without verification (we only need the role
+    claim), and never printed.
+    """
+    v = value.strip()
+    if v.startswith("sb_secret_"):
+        return "service"
+    if v.startswith("sb_publishable_"):
+        return "public"
+    m = _JWT.search(v)
+    if not m:
+        return None
+    payload = m.group(0).split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    role = claims.get("role") if isinstance(claims, dict) else None
+    if role == "service_role":
+        return "service"
+    if role in _PUBLIC_ROLES:
+        return "public"
+    return None
+
+
+def _looks_fake(value: str) -> bool:
+    v = value.strip()
+    return is_placeholder(v) or bool(_FAKE.search(v)) or len(set(v)) <= 2
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()

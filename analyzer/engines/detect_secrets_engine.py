@@ -10,9 +10,10 @@ with the same plugin objects and the same filter functions, but:
 - the plugins and filters are built once per process from detect-secrets'
   *default* configuration (`Settings()`), without touching its global
   settings, so worker threads and processes never race on them;
-- a single combined regex (`gate`) first picks the few lines that could hold
-  a secret for any plugin, searched over the whole text at C speed; only
-  those lines pay for the ~25 plugin calls and the filter chain;
+- a pre-filter (a few regexes searched over the whole text at C speed)
+  first picks the few lines that could hold a secret, and for each line the
+  plugins that could report there; only those pay for the plugin calls and
+  the filter chain;
 - YAML, `.env` and Dockerfile `ENV`/`ARG` lines get their unquoted values
   quoted before the plugins see them, which is what detect-secrets' YAML and
   config "transformers" achieve by re-parsing the file: its entropy plugins
@@ -58,8 +59,9 @@ _ENV_KV = re.compile(
 )
 _DOCKER_ENV = re.compile(r"^\s*(?:ENV|ARG)\s", re.IGNORECASE)
 _DOCKER_PAIR = re.compile(r"""(?P<pre>(?<![^\s])[A-Za-z_][A-Za-z0-9_]*=)(?P<val>[^\s"'\\][^\s]*)""")
-_DOCKER_LEGACY = re.compile(r"""^(?P<pre>\s*ENV\s+[A-Za-z_][A-Za-z0-9_]*)\s+(?P<val>[^\s"'=][^=]*?)\s*$""",
-                            re.IGNORECASE)
+_DOCKER_LEGACY = re.compile(
+    r"""^(?P<pre>\s*ENV\s+[A-Za-z_][A-Za-z0-9_]*)\s+(?P<val>[^\s"'=][^=]*?)\s*$""", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -88,13 +90,28 @@ class _Filter:
 
 
 @dataclass(frozen=True)
+class _Gate:
+    """One piece of the pre-filter: which lines may hold a secret for which plugins.
+
+    `literals`: the piece cannot match unless one of these occurs in the text
+    (a substring test costs next to nothing); `lowered`: search the lower-cased
+    text with a case-sensitive pattern, several times faster than `(?i)`.
+    """
+
+    pattern: re.Pattern[str]
+    plugins: tuple[Any, ...]
+    literals: tuple[str, ...] = ()
+    lowered: bool = False
+
+
+@dataclass(frozen=True)
 class _Engine:
     plugins: tuple[Any, ...]
+    gates: tuple[_Gate, ...]
     file_filters: tuple[_Filter, ...]
     line_filters: tuple[_Filter, ...]
     secret_filters: tuple[_Filter, ...]
     context_filters: tuple[_Filter, ...]
-    gate: re.Pattern[str]
     snippet: Callable[..., Any]  # detect_secrets.util.code_snippet.CodeSnippet
 
 
@@ -123,7 +140,9 @@ def _build() -> _Engine:
     from detect_secrets.util.code_snippet import CodeSnippet
     from detect_secrets.util.inject import get_injectable_variables
 
-    classes = sorted(get_mapping_from_secret_type_to_class().values(), key=lambda c: c.__name__)
+    classes: list[type] = sorted(
+        get_mapping_from_secret_type_to_class().values(), key=lambda c: c.__name__
+    )
     plugins = tuple(cls() for cls in classes if cls.__name__ not in EXCLUDED_PLUGINS)
     filters: list[_Filter] = []
     for path in sorted(Settings().filters):
@@ -133,7 +152,9 @@ def _build() -> _Engine:
         fn = getattr(importlib.import_module(module), name)
         filters.append(_Filter(fn, frozenset(get_injectable_variables(fn)), path))
 
-    def stage(required: str, available: set[str], skip: tuple[_Filter, ...] = ()) -> tuple[_Filter, ...]:
+    def stage(
+        required: str, available: set[str], skip: tuple[_Filter, ...] = ()
+    ) -> tuple[_Filter, ...]:
         # Same selection as detect_secrets.core.scan.get_filters_with_parameter plus its
         # TypeError skip: a filter runs at a stage only when all its inputs are known there.
         return tuple(
@@ -143,54 +164,63 @@ def _build() -> _Engine:
     line_stage = stage("line", {"filename", "line", "context"})
     return _Engine(
         plugins=plugins,
+        gates=_build_gates(plugins),
         file_filters=stage("filename", {"filename"}),
         line_filters=line_stage,
         secret_filters=stage("secret", {"filename", "secret", "plugin", "line"}),
         context_filters=stage(
             "context", {"filename", "secret", "plugin", "line", "context"}, line_stage
         ),
-        gate=_build_gate(),
         snippet=CodeSnippet,
     )
 
 
-def _build_gate() -> re.Pattern[str]:
-    """One regex matching every line on which some default plugin could report.
+def _build_gates(plugins: tuple[Any, ...]) -> tuple[_Gate, ...]:
+    """The pre-filter: for each plugin, lines on which it could possibly report.
 
-    It must be a superset of the plugins, not a detector: a line it rejects is
-    never scanned. The pieces, per plugin:
-    - KeywordDetector: its own keyword list (case-insensitive);
-    - high-entropy base64 (limit 4.5): a value needs more than 2**4.5 distinct
-      characters, so a run of >= 23 base64 characters; that run also covers every
-      token-shaped plugin whose secret is >= 23 characters (GitHub, GitLab,
-      Stripe, Twilio, Slack webhooks, SendGrid, Discord, Telegram, OpenAI, PyPI,
-      Square, Mailchimp, Azure, IBM, SoftLayer, Cloudant, AWS secret keys);
-    - high-entropy hex (limit 3.0): a value needs more than 8 distinct hex digits;
-    - the short or punctuated ones by their fixed parts: AWS key ids, Artifactory,
-      JWT (`eyJ`), private key headers, npm `_authToken`, Slack `xox?-`, and the
-      basic-auth URL pattern itself.
+    It must be a superset of the plugins, not a detector: a line no gate
+    matches is never scanned, and a plugin only runs on lines one of its gates
+    matched. The pieces:
+    - KeywordDetector: its own keyword list, on the lower-cased text;
+    - every other plugin, through one of:
+      - a run of >= 23 base64 characters: a high-entropy base64 value needs more
+        than 2**4.5 distinct characters; the run also covers every token-shaped
+        plugin whose secret is >= 23 characters long (GitHub, GitLab, Stripe,
+        Twilio, SendGrid, Discord, Telegram, OpenAI, PyPI, Square, Mailchimp,
+        Azure, IBM, SoftLayer, Cloudant, AWS secret keys, Slack webhooks);
+      - a run of >= 9 hex digits: a high-entropy hex value (limit 3.0) needs more
+        than 8 distinct digits;
+      - the fixed parts of the short or punctuated ones: AWS key ids,
+        Artifactory, JWT `eyJ`, private key headers, npm `_authToken`, Slack
+        `xox?-`, and the basic-auth URL pattern itself (`://user:pass@`).
     """
     from detect_secrets.plugins.basic_auth import BasicAuthDetector
-    from detect_secrets.plugins.keyword import DENYLIST
+    from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
 
+    keyword = tuple(p for p in plugins if isinstance(p, KeywordDetector))
+    others = tuple(p for p in plugins if not isinstance(p, KeywordDetector))
     b64 = r"A-Za-z0-9+/=_\\\-"
-    pieces = [
-        "(?i:" + "|".join(DENYLIST) + ")",
-        rf"(?<![{b64}])[{b64}]{{23}}",
-        r"(?<![0-9a-fA-F])[0-9a-fA-F]{9}",
-        r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}",
-        r"A(?:KC|P[\dA-F])[a-zA-Z0-9]{8}",
-        r"eyJ",
-        r"PRIVATE KEY|PuTTY-User-Key-File",
-        r"_authToken",
-        r"(?i:xox[abposr]-|hooks\.slack\.com)",
-        BasicAuthDetector.denylist[0].pattern,
-    ]
-    return re.compile("|".join(f"(?:{p})" for p in pieces))
+    return (
+        _Gate(re.compile("|".join(DENYLIST)), keyword, lowered=True),
+        _Gate(re.compile(rf"[{b64}]{{23}}|[0-9a-fA-F]{{9}}"), others),
+        _Gate(re.compile(r"xox[abposr]-|hooks\.slack\.com"), others, ("xox", "hooks.slack"), True),
+        _Gate(
+            re.compile(r"eyJ|PRIVATE KEY|PuTTY-User-Key-File|_authToken"),
+            others,
+            ("eyJ", "PRIVATE KEY", "PuTTY", "_authToken"),
+        ),
+        _Gate(
+            re.compile(r"(?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA)[0-9A-Z]{16}"),
+            others,
+            ("A3T", "ABIA", "ACCA", "AKIA", "ASIA"),
+        ),
+        _Gate(re.compile(r"A(?:KC|P[\dA-F])[a-zA-Z0-9]{8}"), others, ("AKC", "AP")),
+        _Gate(BasicAuthDetector.denylist[0], others, ("://",)),
+    )
 
 
 def skips_file(path: str) -> bool:
-    """Lock files, binaries, swagger bundles, minified assets: detect-secrets' file filters + ours."""
+    """Lock files, binaries, swagger, minified assets: detect-secrets' file filters and ours."""
     name = PurePosixPath(path).name
     if name in _EXTRA_SKIPPED_NAMES or name.lower().endswith(_EXTRA_SKIPPED_SUFFIXES):
         return True
@@ -202,39 +232,60 @@ def scan_text(path: str, text: str, kind: str = "", *, gate: bool = True) -> lis
 
     `path` matters: KeywordDetector picks its patterns by file extension and
     the filters know lock files and allowlist comments by it. `gate=False`
-    sends every line to the plugins (to measure or verify the gate).
+    sends every line to every plugin (to measure or verify the gate).
     """
     eng = _engine()
     if skips_file(path):
         return []
     view = _view_for(path, kind)
     hits: list[RawHit] = []
-    lines = _gated_lines(text, eng.gate) if gate else _all_lines(text)
-    for number, previous, raw in lines:
+    lines = _gated_lines(text, eng) if gate else _all_lines(text, eng.plugins)
+    for number, previous, raw, plugins in lines:
         line = view(raw) if view else raw
-        context = eng.snippet([previous, line], max(number - 2, 0), 1) if number > 1 else eng.snippet(
-            [line], 0, 0
-        )
-        hits.extend(_scan_line(eng, path, number, raw, line, context))
+        if number > 1:
+            context = eng.snippet([previous, line], number - 2, 1)
+        else:
+            context = eng.snippet([line], 0, 0)
+        hits.extend(_scan_line(eng, plugins, path, number, raw, line, context))
     return hits
 
 
-def _scan_line(eng: _Engine, path: str, number: int, raw: str, line: str, context: Any) -> Iterator[RawHit]:
-    if any(f.rejects(filename=path, line=line, context=context) for f in eng.line_filters):
-        return
-    for plugin in eng.plugins:
-        found = plugin.analyze_line(filename=path, line=line, line_number=number, context=context)
-        for secret in found or ():
+def _scan_line(
+    eng: _Engine,
+    plugins: tuple[Any, ...],
+    path: str,
+    number: int,
+    raw: str,
+    line: str,
+    context: Any,
+) -> list[RawHit]:
+    found: list[tuple[Any, str]] = []
+    for plugin in plugins:
+        for secret in (
+            plugin.analyze_line(filename=path, line=line, line_number=number, context=context) or ()
+        ):
             value = _whole_token(plugin, line, secret.secret_value or "")
-            if not value:
-                continue
-            kw = {"filename": path, "secret": value, "plugin": plugin, "line": line}
-            if any(f.rejects(**kw) for f in eng.secret_filters):
-                continue
-            if any(f.rejects(**kw, context=context) for f in eng.context_filters):
-                continue
-            col = raw.find(value)
-            yield RawHit(number, col + 1 if col >= 0 else None, plugin.secret_type, value)
+            if value:
+                found.append((plugin, value))
+    # detect-secrets applies its line filters before the plugins, to quit early; they are
+    # pure tests of the line, so applying them only where a plugin found something gives
+    # the same result, and spares the costly ones (is_indirect_reference) on most lines.
+    if not found:
+        return []
+    if any(f.rejects(filename=path, line=line, context=context) for f in eng.line_filters):
+        return []
+    out: list[RawHit] = []
+    for plugin, value in found:
+        kw = {"filename": path, "secret": value, "plugin": plugin, "line": line}
+        if any(f.rejects(**kw) for f in eng.secret_filters):
+            continue
+        if any(f.rejects(**kw, context=context) for f in eng.context_filters):
+            continue
+        col = raw.find(value)
+        hit = RawHit(number, col + 1 if col >= 0 else None, plugin.secret_type, value)
+        if hit not in out:
+            out.append(hit)
+    return out
 
 
 def _whole_token(plugin: Any, line: str, value: str) -> str:
@@ -257,38 +308,58 @@ def _whole_token(plugin: Any, line: str, value: str) -> str:
                     continue
                 after = m.group(0)[m.end(g) - m.start() :]
                 if after[:1].isalnum() or after[:1] in "_-":
-                    return m.group(0).strip().strip("\"'=:")
+                    whole: str = m.group(0)
+                    return whole.strip().strip("\"'=:")
     if plugin.__class__.__name__ == "ArtifactoryDetector":
         return value.strip("=:")
     return value
 
 
-def _gated_lines(text: str, gate: re.Pattern[str]) -> Iterator[tuple[int, str, str]]:
-    """(line number, previous line, line) for the lines the gate matches, in one pass over text."""
-    pos = 0
-    counted_to = 0
-    number = 1
-    end = len(text)
-    while pos < end:
-        m = gate.search(text, pos)
-        if m is None:
-            return
-        start = text.rfind("\n", 0, m.start()) + 1
-        number += text.count("\n", counted_to, start)
-        counted_to = start
-        stop = text.find("\n", m.start())
-        stop = end if stop < 0 else stop
-        prev_start = text.rfind("\n", 0, max(start - 1, 0)) + 1 if start else 0
-        previous = text[prev_start : start - 1].rstrip("\r") if start else ""
-        yield number, previous, text[start:stop].rstrip("\r")
-        pos = stop + 1
+_Line = tuple[int, str, str, tuple[Any, ...]]  # number, previous line, line, plugins to run
 
 
-def _all_lines(text: str) -> Iterator[tuple[int, str, str]]:
+def _gated_lines(text: str, eng: _Engine) -> Iterator[_Line]:
+    """(number, previous line, line, plugins to run) for every line some gate matched."""
+    # `İ` is the one character whose lower case is longer (two code points): offsets would
+    # drift; it cannot be part of an ASCII keyword, so any one-character stand-in will do.
+    lowered = text.replace("\u0130", "I").lower()
+    wanted: dict[int, set[int]] = {}  # line start offset -> indexes of plugins to run
+    index = {id(p): i for i, p in enumerate(eng.plugins)}
+    for g in eng.gates:
+        haystack = lowered if g.lowered else text
+        if g.literals and not any(lit in haystack for lit in g.literals):
+            continue
+        pattern = g.pattern
+        chosen = {index[id(p)] for p in g.plugins}
+        pos = 0
+        while True:
+            m = pattern.search(haystack, pos)
+            if m is None:
+                break
+            start = text.rfind("\n", 0, m.start()) + 1
+            wanted.setdefault(start, set()).update(chosen)
+            stop = text.find("\n", m.start())
+            if stop < 0:
+                break
+            pos = stop + 1
+    number, counted = 1, 0
+    for start in sorted(wanted):
+        number += text.count("\n", counted, start)
+        counted = start
+        stop = text.find("\n", start)
+        line = text[start : stop if stop >= 0 else len(text)].rstrip("\r")
+        previous = ""
+        if start:
+            previous = text[text.rfind("\n", 0, start - 1) + 1 : start - 1].rstrip("\r")
+        plugins = tuple(eng.plugins[i] for i in sorted(wanted[start]))
+        yield number, previous, line, plugins
+
+
+def _all_lines(text: str, plugins: tuple[Any, ...]) -> Iterator[_Line]:
     previous = ""
     for number, line in enumerate(text.split("\n"), start=1):
         line = line.rstrip("\r")
-        yield number, previous, line
+        yield number, previous, line, plugins
         previous = line
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from analyzer.model import SourceFile
 from analyzer.parsers import ParseError
@@ -34,7 +34,7 @@ _DIRECTIVE = re.compile(r"^#\s*([A-Za-z]+)\s*=\s*(\S+)\s*$")
 _INSTRUCTION = re.compile(r"^(\s*)([A-Za-z][A-Za-z0-9_-]*)(?=\s|$)")
 _HEREDOC = re.compile(r"(?<![<\w])<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _VAR = re.compile(
-    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}$]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
 )
 
 MAX_BYTES = 2_000_000  # a Dockerfile larger than this is generated data, not a build recipe
@@ -199,10 +199,14 @@ def parse(src: SourceFile) -> Dockerfile:
     lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
     escape, first = _directives(lines)
     instructions, errors = _instructions(lines, first, escape)
-    if not instructions:
-        raise ParseError("no instructions")
     unknown = [e for e in errors if e[1].startswith("unknown instruction")]
-    if len(unknown) > len(instructions):
+    templated = ("unknown instruction '{{", "unknown instruction '{%")
+    template = next((e for e in unknown if e[1].startswith(templated)), None)
+    if template is not None:
+        raise ParseError("template (contains {{ }} or {% %}); render it to scan it", template[0])
+    if not instructions and not unknown:
+        raise ParseError("no instructions")
+    if len(unknown) > len(instructions) or not instructions:
         raise ParseError(
             f"not a Dockerfile: {len(unknown)} lines are not Dockerfile instructions",
             unknown[0][0],
@@ -246,6 +250,7 @@ def _instructions(
     errors: list[tuple[int | None, str]] = []
     i = start
     n = len(lines)
+    stage = -1
     while i < n:
         raw = lines[i]
         stripped = raw.strip()
@@ -274,6 +279,7 @@ def _instructions(
             if err:
                 errors.append((i + 1, err))
         end_text = lines[end] if end < n else ""
+        stage += keyword == "FROM"
         out.append(
             Instruction(
                 keyword=keyword,
@@ -288,6 +294,7 @@ def _instructions(
                 heredocs=tuple(h for h, _ in heredocs),
                 heredoc_lines=tuple(first for _, first in heredocs),
                 pieces=tuple(pieces),
+                stage=stage,
             )
         )
         i = end + 1
@@ -415,7 +422,6 @@ def _stages(
     global_args: list[Instruction] = []
     current: list[Instruction] = []
     base, name = "", None
-    numbered: list[Instruction] = []
 
     def close() -> None:
         if current:
@@ -425,33 +431,25 @@ def _stages(
         if ins.keyword == "FROM":
             close()
             base, name = _from_parts(ins)
-            ins = _with_stage(ins, len(stages))
             current = [ins]
         elif not current:
             if ins.keyword == "ARG":
                 global_args.append(ins)
             else:
                 errors.append((ins.line, f"{ins.keyword} before the first FROM"))
-            ins = _with_stage(ins, -1)
         else:
-            ins = _with_stage(ins, len(stages))
             current.append(ins)
-        numbered.append(ins)
     close()
     if not stages:
         raise ParseError("no FROM instruction", instructions[0].line)
     return Dockerfile(
         path=path,
-        instructions=tuple(numbered),
+        instructions=tuple(instructions),
         stages=tuple(stages),
         global_args=tuple(global_args),
         escape=escape,
         errors=tuple(errors),
     )
-
-
-def _with_stage(ins: Instruction, stage: int) -> Instruction:
-    return replace(ins, stage=stage)
 
 
 def _from_parts(ins: Instruction) -> tuple[str, str | None]:
@@ -480,7 +478,7 @@ def env_pairs(ins: Instruction) -> list[tuple[str, str, int]]:
         name, _, value = body.partition(" ")
         return [(name, _unquote(value.strip()), 0)]
     out: list[tuple[str, str, int]] = []
-    pattern = r"([^\s=]+)=(\"(?:\\.|[^\"\\])*\"|'[^']*'|(?:\\.|\S)*)"
+    pattern = r"(?<!\S)([^\s=]+)=(\"(?:\\.|[^\"\\])*\"|'[^']*'|(?:\\.|\S)*)"
     for m in re.finditer(pattern, body):
         out.append((m.group(1), _unquote(m.group(2)), m.start()))
     return out

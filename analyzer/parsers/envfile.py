@@ -58,7 +58,7 @@ def parse(src: SourceFile) -> EnvFile:
             value, used = _quoted(rest[1:], quote, lines, i)
             if value is None:
                 errors.append((number, f"unterminated {quote}-quoted value of {m.group('name')}"))
-                value = rest[1:]
+                value, used = rest[1:], 0
             i += used
             variables.append(EnvVar(m.group("name"), value, number, column + 1, True))
         else:

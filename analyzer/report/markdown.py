@@ -18,7 +18,8 @@ from analyzer.report.text import by_severity, checklist_of, rule_name, severity_
 VIOLATED = "violated"
 NO_FINDING = "no finding"
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+# `_` inside a word (SNAKE_CASE names) cannot start emphasis in GFM: left as is for readability.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~&]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
 
 
 def md_cell(text: str, *, table: bool = True) -> str:
