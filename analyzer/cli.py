@@ -177,19 +177,39 @@ def _scan(args: argparse.Namespace) -> int:
         args.format == "text" and args.output is None and sys.stdout.isatty()
         and "NO_COLOR" not in os.environ
     )
-    text = report.render(args.format, result, color=color)
-    _write(args.output, text)
+    checkout = _checkout_relative(result)
+    shown = checkout if args.format in ("github", "sarif") else result
+    _write(args.output, report.render(args.format, shown, color=color))
     if args.sarif is not None:
-        _write(args.sarif, report.render("sarif", result))
+        _write(args.sarif, report.render("sarif", checkout))
     if args.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         from analyzer.report.github import write_step_summary
 
-        write_step_summary(result, Path(os.environ["GITHUB_STEP_SUMMARY"]))
+        write_step_summary(checkout, Path(os.environ["GITHUB_STEP_SUMMARY"]))
     threshold = cfg.fail_threshold()
     failing = threshold is not None and any(
         f.severity is not None and f.severity.rank >= threshold for f in result.active
     )
     return 1 if failing else 0
+
+
+def _checkout_relative(result: ScanResult) -> ScanResult:
+    """Paths relative to the working directory for the formats GitHub resolves.
+
+    Annotations and code-scanning alerts are placed relative to the checkout (the
+    working directory in Actions); a scan of `services/api` must point at
+    `services/api/Dockerfile`, not `Dockerfile`. Fingerprints stay root-relative.
+    """
+    root = Path(result.root).resolve()
+    cwd = Path.cwd().resolve()
+    if root == cwd or not root.is_relative_to(cwd):
+        return result
+    prefix = root.relative_to(cwd).as_posix() + "/"
+    return replace(
+        result,
+        root=".",
+        findings=tuple(replace(f, path=prefix + f.path) for f in result.findings),
+    )
 
 
 def _write(path: Path | None, text: str) -> None:

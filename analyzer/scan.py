@@ -96,8 +96,19 @@ def scan(
     plan = Plan(str(root), frozenset(rules), config.max_file_bytes, debug)
     results = _extract_all(plan, candidates, jobs)
     findings: list[Finding] = [f for r in results for f in r.findings]
-    findings.extend(_judge(plan, results))
+    if paths is None:
+        findings.extend(_judge(plan, results))
+    else:
+        # A hook run names a few files, but "no autoscaler targets this Deployment" is only
+        # true of the whole repository: judge with every file's facts, report on the named ones.
+        named = {c.path for c in candidates}
+        context = [c for c in discover.discover(root, None, config.exclude)
+                   if c.path not in named and _is_context(c.path)]
+        context_plan = replace(plan, codes=frozenset())  # parse only, run no file rules
+        everything = results + _extract_all(context_plan, context, jobs)
+        findings.extend(f for f in _judge(plan, everything) if f.path in named)
     findings = [f for f in findings if f.code in rules]
+    findings = _yield_to_specific(findings, rules)
     ignores = {r.path: r.ignores for r in results}
     findings.extend(_invalid_suppressions(results, rules))
     findings = _per_path_filter(findings, config)
@@ -110,6 +121,30 @@ def scan(
         files_scanned=len(results),
         kinds=dict(sorted(kinds.items())),
     )
+
+
+def _is_context(rel: str) -> bool:
+    """Files whose facts repository rules read (manifests, compose files, Dockerfiles)."""
+    return discover.kind_by_name(rel) in ("dockerfile", "compose", "kubernetes") or rel.endswith(
+        (".yaml", ".yml")
+    )
+
+
+GENERIC_SECRET = "SEC001"
+
+
+def _yield_to_specific(findings: list[Finding], rules: dict[str, Rule]) -> list[Finding]:
+    """Drop a generic secret finding where a more specific credential rule flags the same line.
+
+    `DB_PASSWORD: hunter2` in a compose file is one problem; the compose rule names the
+    service and the fix, so the generic detect-secrets finding would only repeat it.
+    """
+    specific = {
+        (f.path, f.line)
+        for f in findings
+        if f.code != GENERIC_SECRET and f.code in rules and "DATA-5" in rules[f.code].checklist
+    }
+    return [f for f in findings if f.code != GENERIC_SECRET or (f.path, f.line) not in specific]
 
 
 def _extract_all(plan: Plan, candidates: list[discover.Candidate], jobs: int) -> list[FileResult]:
@@ -126,7 +161,10 @@ def extract(plan: Plan, candidate: discover.Candidate) -> FileResult:
     if candidate.skip_reason == "symlink" or candidate.skip_reason == "vanished":
         return FileResult(rel, "skipped")
     if candidate.skip_reason:
-        return _not_scanned(rel, discover.kind_by_name(rel) or "other", candidate.skip_reason)
+        kind = discover.kind_by_name(rel) or ("yaml" if rel.endswith((".yaml", ".yml")) else "other")
+        if kind not in discover.PARSED_KINDS:  # a dangling link to docs or assets says nothing
+            return FileResult(rel, "skipped")
+        return _not_scanned(rel, kind, candidate.skip_reason)
     try:
         text, problem = read_text(Path(plan.root) / rel, plan.max_file_bytes)
     except OSError as exc:

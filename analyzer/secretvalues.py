@@ -24,11 +24,12 @@ _NOT_SECRET_NAME = re.compile(
 _PLACEHOLDER = re.compile(
     r"""^(?:
         \$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|<[^>]*>|%\([^)]*\)s|
-        (?:change[-_ ]?me|changeit|replace[-_ ]?me|your[-_ ].*|example|dummy|placeholder|
+        (?:change[-_ ]?(?:me|this|it)|replace[-_ ]?(?:me|this)|your[-_ ].*|example|dummy|placeholder|
          redacted|secret|password|todo|tbd|none|null|nil|test|testing|xxx+|\*+|\.\.\.|-+)
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 _DB_URL_WITH_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@\s]+:([^@\s]+)@", re.IGNORECASE)
 
 
@@ -59,6 +60,9 @@ def url_password(value: str) -> str | None:
     m = _DB_URL_WITH_PASSWORD.match(value.strip())
     if not m or is_placeholder(m.group(1)):
         return None
+    host = value.strip()[m.end():].split("/")[0].split(":")[0].strip("[]").lower()
+    if host in _LOCAL_HOSTS:  # a developer default that only opens a database on one's own machine
+        return None
     return m.group(1)
 
 
@@ -69,6 +73,7 @@ def redact(value: str) -> str:
     return f"{shown}… ({len(v)} chars)"
 
 
+_FILE_PATH = re.compile(r"^(?:/|\./|\.\./|~/)[\w./@-]*$")
 _NOT_A_SECRET_VALUE = re.compile(r"^(?:true|false|yes|no|on|off|\d{1,6}|[a-z]+://[^:@\s]+(?::\d+)?(?:/\S*)?)$", re.I)
 
 
@@ -86,5 +91,7 @@ def literal_secret(name: str, value: object) -> str | None:
     if password is not None:
         return password
     if not is_secret_name(name) or is_placeholder(text) or _NOT_A_SECRET_VALUE.match(text):
+        return None
+    if _FILE_PATH.match(text):  # `DB_PASSWORD: /run/secrets/db` points at a secret; it is not one
         return None
     return text

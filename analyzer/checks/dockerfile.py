@@ -333,25 +333,105 @@ def _compose_health_on(hc: Any) -> bool:
     return test is not None
 
 
-def _has_kubernetes_workload(results: Sequence[FileResult]) -> bool:
-    for r in results:
-        if r.kind != "kubernetes":
+@dataclass(frozen=True)
+class Workload:
+    """What DF003/DF010 need to know of one Kubernetes workload's containers."""
+
+    name: str
+    images: tuple[str, ...]  # image repositories, tag and digest removed
+    probed: bool  # every container has a liveness or readiness probe
+    replicated: bool  # replicas > 1, a DaemonSet, or targeted by an HPA
+
+
+def _repository(image: str) -> str:
+    image = image.split("@", 1)[0].strip().lower()
+    head, _, last = image.rpartition("/")
+    return f"{head}/{last.split(':', 1)[0]}" if head else last.split(":", 1)[0]
+
+
+def _workloads(results: Sequence[FileResult]) -> list[Workload]:
+    docs = [d for r in results if r.kind == "kubernetes" for d in _documents(r.facts)]
+    scaled: set[str] = set()
+    for data in docs:
+        if isinstance(data, dict) and data.get("kind") == "HorizontalPodAutoscaler":
+            spec = _mapping(data.get("spec"))
+            target = spec.get("scaleTargetRef")
+            if isinstance(target, dict) and _int(spec.get("maxReplicas"), 2) > 1:
+                scaled.add(str(target.get("name")))
+    out: list[Workload] = []
+    for data in docs:
+        if not isinstance(data, dict) or data.get("kind") not in _WORKLOADS:
             continue
-        for data in _documents(r.facts):
-            if isinstance(data, dict) and data.get("kind") in _WORKLOADS:
-                return True
-    return False
+        kind = data["kind"]
+        spec = _mapping(data.get("spec"))
+        pod = spec if kind == "Pod" else _dig(spec, "template", "spec")
+        containers = pod.get("containers") if isinstance(pod, dict) else None
+        if not isinstance(containers, list):
+            continue
+        boxes = [c for c in containers if isinstance(c, dict)]
+        name = str(_dig(data, "metadata", "name") or "")
+        replicated = (
+            kind == "DaemonSet" or name in scaled
+            or (kind != "Pod" and _int(spec.get("replicas"), 1) > 1)
+        )  # fmt: skip
+        out.append(
+            Workload(
+                name=name,
+                images=tuple(_repository(str(c.get("image") or "")) for c in boxes),
+                probed=bool(boxes) and all(
+                    c.get("livenessProbe") or c.get("readinessProbe") for c in boxes
+                ),
+                replicated=replicated,
+            )
+        )
+    return out
+
+
+def _mapping(node: Any) -> dict[Any, Any]:
+    return node if isinstance(node, dict) else {}
+
+
+def _dig(node: Any, *keys: str) -> Any:
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _int(value: Any, default: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return default
+    return value
+
+
+def _deployed_as(df: Dockerfile, services: list[dict[Any, Any]], workloads: list[Workload]) -> (
+    list[Workload]
+):  # fmt: skip
+    """The Kubernetes workloads that run this Dockerfile's image, as far as compose tells.
+
+    Compose is the only place a repository says "this Dockerfile builds that
+    image": a service with both `build:` and `image:`. Without it we cannot
+    tell which workload runs which image, and the callers fall back to what
+    the repository's workloads do as a whole.
+    """
+    names = {_repository(str(s["image"])) for s in services if s.get("image")}
+    return [w for w in workloads if names.intersection(w.images)]
 
 
 @repo_check("DF003")
 def missing_healthcheck(results: Sequence[FileResult]) -> Iterator[Finding]:
     dockerfiles = _dockerfiles(results)
-    if not dockerfiles or _has_kubernetes_workload(results):
-        return  # Kubernetes ignores HEALTHCHECK; its probes are judged by the K8S rules
+    if not dockerfiles:
+        return
     builds = _compose_builds(results)
+    workloads = _workloads(results)
     for df in dockerfiles:
         services = builds.get(posixpath.normpath(df.path), [])
         if _is_dev_file(df.path) or any(_compose_health_on(s.get("healthcheck")) for s in services):
+            continue
+        # Kubernetes ignores HEALTHCHECK: where probes check the pods, the image needs none.
+        # Known workloads of this image must all be probed; unknown: any probe shows the habit.
+        mapped = _deployed_as(df, services, workloads)
+        if all(w.probed for w in mapped) if mapped else any(w.probed for w in workloads):
             continue
         if _healthcheck(df) is not None or not _is_service(df):
             continue
@@ -637,13 +717,17 @@ def _replicated(services: list[dict[Any, Any]]) -> bool:
 @repo_check("DF010")
 def single_uvicorn_process(results: Sequence[FileResult]) -> Iterator[Finding]:
     dockerfiles = _dockerfiles(results)
-    if not dockerfiles or _has_kubernetes_workload(results):
-        return  # one process per pod with several replicas is a sound design; K8S rules judge it
     builds = _compose_builds(results)
+    workloads = _workloads(results)
     for df in dockerfiles:
         services = builds.get(posixpath.normpath(df.path), [])
-        if not _is_dev_file(df.path) and not _replicated(services):
-            yield from _single_uvicorn(df)
+        if _is_dev_file(df.path) or _replicated(services):
+            continue
+        # One process per pod with several replicas is a sound design (judged by K8S rules).
+        mapped = _deployed_as(df, services, workloads)
+        if any(w.replicated for w in (mapped or workloads)):
+            continue
+        yield from _single_uvicorn(df)
 
 
 def _single_uvicorn(df: Dockerfile) -> Iterator[Finding]:
@@ -652,7 +736,7 @@ def _single_uvicorn(df: Dockerfile) -> Iterator[Finding]:
     if ins is None:
         return
     text = command.text()
-    if re.search(r"--workers\b|\bgunicorn\b|--reload\b", text):
+    if re.search(r"--workers\b|\bgunicorn\b", text):
         return
     if "WEB_CONCURRENCY" in _vars(df, _chain(df)):
         return  # uvicorn reads its worker count from WEB_CONCURRENCY

@@ -57,6 +57,13 @@ _FLAG_VALUE = re.compile(
     r"int|integer|bool|boolean|object|array|number|\d+(?:\.\d+)?[a-z]{0,2})$",
     re.IGNORECASE,
 )
+_TWILIO_SID = re.compile(r"^AC[0-9a-f]{32}$")
+_ASSIGNED = re.compile(
+    r"""([A-Za-z_][A-Za-z0-9_.\-]*)["'\]]*[ \t]*(?::[ \t]*[A-Za-z_][\w\[\], .|]*?[ \t]*)?"""
+    r"""(?:=|:|=>|:=|==)[ \t]*[@"'`]?$"""
+)
+_AFTER_AT = re.compile(r"[^@\s]*@\[?([A-Za-z0-9_.\-:]+?)\]?(?::\d+)?(?:[/?#\s\"']|$)")
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal"})
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
@@ -240,19 +247,24 @@ def _classify(hit: engine.RawHit, lines: list[str]) -> _Candidate | None:
         return _service_role(hit.line, hit.column, value, "JWT")
     if is_placeholder(value) or _looks_fake(value):
         return None
-    key = _name_before(raw, hit.column)
-    if hit.secret_type == "Secret Keyword" and not _keyword_value_ok(key, value):
+    key = _assigned_name(raw, hit.column)
+    if hit.secret_type == "Secret Keyword" and not _keyword_value_ok(
+        key or _name_before(raw, hit.column), value
+    ):
         return None
     if hit.secret_type == "Hex High Entropy String" and key and _HASH_WORDS.search(key):
         return None
     if hit.secret_type.endswith("High Entropy String") and _DIGEST_VALUE.match(value):
         return None
-    if hit.secret_type == "Twilio API Key" and value.startswith("AC"):
+    if _TWILIO_SID.match(value):
         return None  # an account SID names the account; the auth token next to it is the secret
+    if hit.secret_type == "Basic Auth Credentials" and _local_url(raw, hit.column):
+        return None  # a development default (`postgres:postgres@localhost`), not a deployed one
     label = _LABELS.get(hit.secret_type, hit.secret_type)
     if hit.secret_type == "Slack Token" and value.startswith("https://"):
         label = "Slack webhook URL"
-    where = f" assigned to `{key}`" if key and hit.secret_type == "Secret Keyword" else ""
+    named = key and key.lower() not in ("value", "default", "data", "string")
+    where = f" assigned to `{key}`" if named and hit.secret_type != "Basic Auth Credentials" else ""
     return _Candidate(
         HARDCODED,
         hit.line,
@@ -283,6 +295,22 @@ def _name_before(raw: str, column: int | None) -> str | None:
         return None
     names = _IDENT.findall(raw[: column - 1])
     return names[-1] if names else None
+
+
+def _assigned_name(raw: str, column: int | None) -> str | None:
+    """The name a value is assigned to (`name = "`, `name: `, `NAME=`, `"name": "`), if any."""
+    if not column:
+        return None
+    m = _ASSIGNED.search(raw[: column - 1])
+    return m.group(1) if m else None
+
+
+def _local_url(raw: str, column: int | None) -> bool:
+    """The basic-auth password at `column` belongs to a URL on the developer's own machine."""
+    if not column:
+        return False
+    m = _AFTER_AT.match(raw, column - 1)
+    return bool(m) and m.group(1).lower() in _LOCAL_HOSTS
 
 
 def _private_key(hit: engine.RawHit, lines: list[str], raw: str) -> _Candidate | None:
