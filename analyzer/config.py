@@ -18,7 +18,7 @@ from analyzer.model import Severity
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 FAIL_ON = ("error", "warning", "note", "never")
 DEFAULT_MAX_FILE_BYTES = 2_000_000
@@ -118,7 +118,8 @@ def _strings(table: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data: dict[str, Any] = tomllib.load(fh)
+            return data
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
     except OSError as exc:

@@ -120,7 +120,7 @@ def _git_files(root: Path) -> list[str] | None:
 
 def _walk(root: Path) -> Iterator[str]:
     """A walk that honours .gitignore files at every level (for non-git folders)."""
-    specs: list[tuple[str, pathspec.PathSpec]] = []
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir

@@ -5,7 +5,9 @@ built FROM, because that is the image that ships: a builder stage may run as
 root, download compilers or lack a HEALTHCHECK without any production effect.
 Rules about a server's command line are skipped for files named as
 development images (`Dockerfile.dev`, `local.Dockerfile`...), where reload
-and debug flags are the point.
+and debug flags are the point. DF003 and DF010 are repository checks: whether
+an image needs a HEALTHCHECK or several Uvicorn workers depends on the compose
+services and Kubernetes workloads that run it.
 """
 
 from __future__ import annotations
@@ -403,9 +405,7 @@ def _int(value: Any, default: int) -> int:
     return value
 
 
-def _deployed_as(df: Dockerfile, services: list[dict[Any, Any]], workloads: list[Workload]) -> (
-    list[Workload]
-):  # fmt: skip
+def _deployed_as(services: list[dict[Any, Any]], workloads: list[Workload]) -> list[Workload]:
     """The Kubernetes workloads that run this Dockerfile's image, as far as compose tells.
 
     Compose is the only place a repository says "this Dockerfile builds that
@@ -430,7 +430,7 @@ def missing_healthcheck(results: Sequence[FileResult]) -> Iterator[Finding]:
             continue
         # Kubernetes ignores HEALTHCHECK: where probes check the pods, the image needs none.
         # Known workloads of this image must all be probed; unknown: any probe shows the habit.
-        mapped = _deployed_as(df, services, workloads)
+        mapped = _deployed_as(services, workloads)
         if all(w.probed for w in mapped) if mapped else any(w.probed for w in workloads):
             continue
         if _healthcheck(df) is not None or not _is_service(df):
@@ -724,7 +724,7 @@ def single_uvicorn_process(results: Sequence[FileResult]) -> Iterator[Finding]:
         if _is_dev_file(df.path) or _replicated(services):
             continue
         # One process per pod with several replicas is a sound design (judged by K8S rules).
-        mapped = _deployed_as(df, services, workloads)
+        mapped = _deployed_as(services, workloads)
         if any(w.replicated for w in (mapped or workloads)):
             continue
         yield from _single_uvicorn(df)

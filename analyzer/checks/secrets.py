@@ -310,7 +310,7 @@ def _local_url(raw: str, column: int | None) -> bool:
     if not column:
         return False
     m = _AFTER_AT.match(raw, column - 1)
-    return bool(m) and m.group(1).lower() in _LOCAL_HOSTS
+    return m is not None and m.group(1).lower() in _LOCAL_HOSTS
 
 
 def _private_key(hit: engine.RawHit, lines: list[str], raw: str) -> _Candidate | None:
