@@ -57,6 +57,7 @@ _FLAG_VALUE = re.compile(
     r"int|integer|bool|boolean|object|array|number|\d+(?:\.\d+)?[a-z]{0,2})$",
     re.IGNORECASE,
 )
+_SHORT_OK = frozenset({"Secret Keyword", "Basic Auth Credentials"})  # weak passwords are short
 _TWILIO_SID = re.compile(r"^AC[0-9a-f]{32}$")
 _ASSIGNED = re.compile(
     r"""([A-Za-z_][A-Za-z0-9_.\-]*)["'\]]*[ \t]*(?::[ \t]*[A-Za-z_][\w\[\], .|]*?[ \t]*)?"""
@@ -247,6 +248,8 @@ def _classify(hit: engine.RawHit, lines: list[str]) -> _Candidate | None:
         return _service_role(hit.line, hit.column, value, "JWT")
     if is_placeholder(value) or _looks_fake(value):
         return None
+    if len(value) < 8 and hit.secret_type not in _SHORT_OK:
+        return None  # a token pattern matched a prefix and nothing after it
     key = _assigned_name(raw, hit.column)
     if hit.secret_type == "Secret Keyword" and not _keyword_value_ok(
         key or _name_before(raw, hit.column), value

@@ -296,7 +296,8 @@ def _whole_token(plugin: Any, line: str, value: str) -> str:
     GitLab's `glcbt-([0-9a-f]{2}_)?...` yields two hex digits. A group followed
     directly by more token characters is such a fragment; a group followed by
     a delimiter (`@` after a basic-auth password, a closing quote) is the secret.
-    Artifactory's patterns include the delimiters around the token: trim them.
+    Artifactory's patterns include the delimiters around the token, npm's
+    runs to the end of the line: trim them.
     """
     value = value.strip().strip("\"'")
     for regex in getattr(plugin, "denylist", ()):
@@ -307,11 +308,14 @@ def _whole_token(plugin: Any, line: str, value: str) -> str:
                 if m.group(g) != value:
                     continue
                 after = m.group(0)[m.end(g) - m.start() :]
-                if after[:1].isalnum() or after[:1] in "_-":
+                if after and (after[0].isalnum() or after[0] in "_-"):
                     whole: str = m.group(0)
                     return whole.strip().strip("\"'=:")
-    if plugin.__class__.__name__ == "ArtifactoryDetector":
+    name = plugin.__class__.__name__
+    if name == "ArtifactoryDetector":
         return value.strip("=:")
+    if name == "NpmDetector":  # `npm_.+` runs to the end of the line: keep the token only
+        return re.split(r"[\s\"'`,;]", value, maxsplit=1)[0]
     return value
 
 
