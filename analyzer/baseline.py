@@ -20,9 +20,7 @@ FORMAT_VERSION = 1
 
 
 def dumps(findings: Iterable[Finding]) -> str:
-    entries = sorted(
-        {(f.code, f.path, f.fingerprint) for f in findings if f.suppression is None}
-    )
+    entries = sorted({(f.code, f.path, f.fingerprint) for f in findings if f.suppression is None})
     doc = {
         "tool": "prodready",
         "version": FORMAT_VERSION,
@@ -39,8 +37,10 @@ def load(path: Path) -> frozenset[str]:
         raise UsageError(f"cannot read baseline {path}: {exc.strerror}") from None
     except ValueError:
         raise UsageError(f"baseline {path} is not valid JSON") from None
-    if not isinstance(doc, dict) or doc.get("tool") != "prodready" or not isinstance(
-        doc.get("findings"), list
+    if (
+        not isinstance(doc, dict)
+        or doc.get("tool") != "prodready"
+        or not isinstance(doc.get("findings"), list)
     ):
         raise UsageError(f"baseline {path} is not a prodready baseline")
     return frozenset(

@@ -90,11 +90,11 @@ def _examples(source: str, code: str, raw: Any) -> tuple[Example, ...]:
         for item in items:
             line = item.get("line")
             if verdict == "bad" and "line" not in item:
-                raise UsageError(f"{source}: rule {code}: a bad example needs `line` (null for repository level)")
+                raise UsageError(
+                    f"{source}: rule {code}: a bad example needs `line` (null for repository level)"
+                )
             also = tuple((str(a["path"]), str(a["text"])) for a in item.get("also", ()))
-            out.append(
-                Example(verdict, str(item["path"]), str(item["text"]), line, also)
-            )
+            out.append(Example(verdict, str(item["path"]), str(item["text"]), line, also))
     return tuple(out)
 
 

@@ -46,16 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="default: .")
     scan.add_argument("--format", choices=FORMATS, default="text")
     scan.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
-    scan.add_argument("--sarif", type=Path, metavar="FILE",
-                      help="also write a SARIF report to FILE (one scan, two reports)")
+    scan.add_argument(
+        "--sarif",
+        type=Path,
+        metavar="FILE",
+        help="also write a SARIF report to FILE (one scan, two reports)",
+    )
     _common(scan)
     scan.add_argument("--fail-on", choices=config_mod.FAIL_ON, default=None)
-    scan.add_argument("--baseline", type=Path, metavar="FILE",
-                      help="report only findings not recorded in FILE")
-    scan.add_argument("--diff-base", metavar="REV",
-                      help="report only findings on lines changed since REV (git)")
-    scan.add_argument("--jobs", type=int, default=None, metavar="N",
-                      help="worker processes (default: all cores)")
+    scan.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="report only findings not recorded in FILE"
+    )
+    scan.add_argument(
+        "--diff-base", metavar="REV", help="report only findings on lines changed since REV (git)"
+    )
+    scan.add_argument(
+        "--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)"
+    )
     scan.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     scan.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
 
@@ -74,10 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", type=Path, metavar="FILE",
-                   help="default: [tool.prodready] in PATH's pyproject.toml, else .prodready.toml")
-    p.add_argument("--select", type=_csv, default=None, metavar="ID,..",
-                   help="rule codes, names, checklist IDs or prefixes")
+    p.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="default: [tool.prodready] in PATH's pyproject.toml, else .prodready.toml",
+    )
+    p.add_argument(
+        "--select",
+        type=_csv,
+        default=None,
+        metavar="ID,..",
+        help="rule codes, names, checklist IDs or prefixes",
+    )
     p.add_argument("--ignore", type=_csv, default=None, metavar="ID,..")
 
 
@@ -102,8 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         first = (str(exc).strip().splitlines() or [""])[0][:200]
-        print(f"prodready: internal error: {type(exc).__name__}: {first} (run with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"prodready: internal error: {type(exc).__name__}: {first} (run with --debug for details)",
+            file=sys.stderr,
+        )
         return 2
 
 
@@ -163,18 +181,23 @@ def _scan(args: argparse.Namespace) -> int:
     result, cfg = _run_scan(args, list(args.paths))
     if args.baseline is not None:
         accepted = baseline.load(args.baseline)
-        result = replace(result, findings=tuple(f for f in result.findings if f.fingerprint not in accepted))
+        result = replace(
+            result, findings=tuple(f for f in result.findings if f.fingerprint not in accepted)
+        )
     if args.diff_base:
         changed = diffbase.changed_lines(Path(result.root), args.diff_base)
         result = replace(
             result,
             findings=tuple(
-                f for f in result.findings
+                f
+                for f in result.findings
                 if f.path in changed and (f.line is None or f.line in changed[f.path])
             ),
         )
     color = (
-        args.format == "text" and args.output is None and sys.stdout.isatty()
+        args.format == "text"
+        and args.output is None
+        and sys.stdout.isatty()
         and "NO_COLOR" not in os.environ
     )
     checkout = _checkout_relative(result)
@@ -238,10 +261,17 @@ def _rules(args: argparse.Namespace) -> int:
     if args.format == "json":
         doc = [
             {
-                "code": r.code, "name": r.name, "severity": r.severity.value,
-                "checklist": list(r.checklist), "summary": r.summary, "why": r.why, "fix": r.fix,
-                "tags": list(r.tags), "security-severity": r.security_severity,
-                "precision": r.precision, "scope": r.scope,
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity.value,
+                "checklist": list(r.checklist),
+                "summary": r.summary,
+                "why": r.why,
+                "fix": r.fix,
+                "tags": list(r.tags),
+                "security-severity": r.security_severity,
+                "precision": r.precision,
+                "scope": r.scope,
             }
             for r in rules.values()
         ]

@@ -16,8 +16,9 @@ def changed_lines(root: Path, rev: str) -> dict[str, set[int]]:
     verify = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
     if verify.returncode != 0:
         raise UsageError(f"--diff-base: revision {rev!r} not found (fetch it first)")
-    proc = _git(root, "diff", "--unified=0", "--find-renames", "--no-color", "--relative",
-                rev, "--", ".")
+    proc = _git(
+        root, "diff", "--unified=0", "--find-renames", "--no-color", "--relative", rev, "--", "."
+    )
     if proc.returncode != 0:
         raise UsageError(f"--diff-base: git diff failed: {proc.stderr.strip()[:200]}")
     out: dict[str, set[int]] = {}
@@ -39,7 +40,11 @@ def changed_lines(root: Path, rev: str) -> dict[str, set[int]]:
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, check=False, timeout=120
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"--diff-base needs git: {exc}") from None

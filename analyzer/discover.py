@@ -19,8 +19,21 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 SKIP_DIRS = frozenset(
-    {".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
-     ".ruff_cache", ".pytest_cache", ".hypothesis", ".eggs", "site-packages"}
+    {
+        ".git",
+        "node_modules",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".hypothesis",
+        ".eggs",
+        "site-packages",
+    }
 )
 
 _YAML = (".yaml", ".yml")
@@ -35,8 +48,19 @@ _NGINX = re.compile(r"^\s*(server|http|location|upstream|events)\b[^{;]*\{", re.
 # kinds whose files are worth a note when they cannot be read; for the rest
 # (images, archives, fonts) being binary is normal and says nothing
 PARSED_KINDS = frozenset(
-    {"python", "dockerfile", "compose", "kubernetes", "workflow", "env", "sql",
-     "supabase-config", "nginx", "js", "yaml"}
+    {
+        "python",
+        "dockerfile",
+        "compose",
+        "kubernetes",
+        "workflow",
+        "env",
+        "sql",
+        "supabase-config",
+        "nginx",
+        "js",
+        "yaml",
+    }
 )
 
 
@@ -102,8 +126,16 @@ def _git_files(root: Path) -> list[str] | None:
     """Tracked + untracked-not-ignored files under root, or None outside a work tree."""
     try:
         proc = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
-             "--exclude-standard"],
+            [
+                "git",
+                "-C",
+                str(root),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
             capture_output=True,
             check=False,
             timeout=120,

@@ -32,19 +32,29 @@ def reference() -> str:
         group = [r for r in rules if r.code.rstrip("0123456789") == prefix]
         if not group:
             continue
-        out += [f"### {title}", "", "| Code | Name | Severity | Checklist | What it finds |",
-                "|---|---|---|---|---|"]
+        out += [
+            f"### {title}",
+            "",
+            "| Code | Name | Severity | Checklist | What it finds |",
+            "|---|---|---|---|---|",
+        ]
         for r in group:
             ids = ", ".join(f"{cid}" for cid in r.checklist)
-            out.append(f"| <a id=\"{r.code.lower()}\"></a>`{r.code}` | `{r.name}` | "
-                       f"{r.severity.value} | {ids} | {_cell(r.summary)} |")
+            out.append(
+                f'| <a id="{r.code.lower()}"></a>`{r.code}` | `{r.name}` | '
+                f"{r.severity.value} | {ids} | {_cell(r.summary)} |"
+            )
         out.append("")
     unknown = sorted({r.code for r in rules if r.code.rstrip("0123456789") not in _DOMAINS})
     if unknown:
-        raise SystemExit(f"no README section for rule codes {unknown}: add their prefix to _DOMAINS")
+        raise SystemExit(
+            f"no README section for rule codes {unknown}: add their prefix to _DOMAINS"
+        )
     used = sorted({cid for r in rules for cid in r.checklist}, key=list(items).index)
-    out.append(f"The rules above check {len(used)} of the {len(items)} checklist items. "
-               "`prodready explain CODE` prints a rule's reasoning and examples.")
+    out.append(
+        f"The rules above check {len(used)} of the {len(items)} checklist items. "
+        "`prodready explain CODE` prints a rule's reasoning and examples."
+    )
     return "\n".join(out)
 
 

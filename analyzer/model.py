@@ -127,8 +127,12 @@ class ScanResult:
     findings: tuple[Finding, ...]
     rules: dict[str, Rule]  # every rule in effect for this scan, by code
     files_scanned: int
-    kinds: dict[str, int]  # files scanned per kind: tells the markdown report what is not applicable
-    skipped_rules: tuple[str, ...] = ()  # rules that could not run (e.g. an optional engine is absent)
+    kinds: dict[
+        str, int
+    ]  # files scanned per kind: tells the markdown report what is not applicable
+    skipped_rules: tuple[
+        str, ...
+    ] = ()  # rules that could not run (e.g. an optional engine is absent)
 
     @property
     def active(self) -> tuple[Finding, ...]:

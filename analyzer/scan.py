@@ -61,14 +61,14 @@ class Plan:
 def select_rules(rules: dict[str, Rule], config: Config) -> dict[str, Rule]:
     """The rules in effect: `select` narrows, `ignore` removes; bad tokens are usage errors."""
     for token in config.select + config.ignore:
-        if not any(rule_matches(r, token) for r in rules.values()) and not _is_checklist_token(token):
+        if not any(rule_matches(r, token) for r in rules.values()) and not _is_checklist_token(
+            token
+        ):
             raise UsageError(f"unknown rule, rule name or checklist ID: {token!r}")
     chosen = {
         code: r
         for code, r in rules.items()
-        if not config.select
-        or any(rule_matches(r, t) for t in config.select)
-        or code in ALWAYS_ON
+        if not config.select or any(rule_matches(r, t) for t in config.select) or code in ALWAYS_ON
     }
     return {
         code: r for code, r in chosen.items() if not any(rule_matches(r, t) for t in config.ignore)
@@ -102,8 +102,11 @@ def scan(
         # A hook run names a few files, but "no autoscaler targets this Deployment" is only
         # true of the whole repository: judge with every file's facts, report on the named ones.
         named = {c.path for c in candidates}
-        context = [c for c in discover.discover(root, None, config.exclude)
-                   if c.path not in named and _is_context(c.path)]
+        context = [
+            c
+            for c in discover.discover(root, None, config.exclude)
+            if c.path not in named and _is_context(c.path)
+        ]
         context_plan = replace(plan, codes=frozenset())  # parse only, run no file rules
         everything = results + _extract_all(context_plan, context, jobs)
         findings.extend(f for f in _judge(plan, everything) if f.path in named)
@@ -161,14 +164,18 @@ def extract(plan: Plan, candidate: discover.Candidate) -> FileResult:
     if candidate.skip_reason == "symlink" or candidate.skip_reason == "vanished":
         return FileResult(rel, "skipped")
     if candidate.skip_reason:
-        kind = discover.kind_by_name(rel) or ("yaml" if rel.endswith((".yaml", ".yml")) else "other")
+        kind = discover.kind_by_name(rel) or (
+            "yaml" if rel.endswith((".yaml", ".yml")) else "other"
+        )
         if kind not in discover.PARSED_KINDS:  # a dangling link to docs or assets says nothing
             return FileResult(rel, "skipped")
         return _not_scanned(rel, kind, candidate.skip_reason)
     try:
         text, problem = read_text(Path(plan.root) / rel, plan.max_file_bytes)
     except OSError as exc:
-        return _not_scanned(rel, discover.kind_by_name(rel) or "other", f"cannot read: {exc.strerror}")
+        return _not_scanned(
+            rel, discover.kind_by_name(rel) or "other", f"cannot read: {exc.strerror}"
+        )
     if text is None:
         kind = discover.kind_by_name(rel) or "other"
         if kind in discover.PARSED_KINDS or (problem or "").startswith("larger"):
@@ -179,9 +186,15 @@ def extract(plan: Plan, candidate: discover.Candidate) -> FileResult:
     if problem:  # decoded, but lossily: say so and scan what we could read
         findings.append(_note(rel, problem, None))
     if kind == "helm":
-        findings.append(_note(rel, "Helm template (contains {{ }}); render it to scan it", None))
+        findings.append(
+            _note(
+                rel,
+                "template with {{ }} placeholders (Helm or similar); render it to scan it",
+                None,
+            )
+        )
         return FileResult(rel, kind, tuple(findings))
-    lines = text.splitlines()
+    lines = text.split("\n")  # the line numbers GitHub and every parser here count
     source = SourceFile(rel, kind, text)
     facts: Any = None
     if not text.strip() and kind in EMPTY_IS_SUSPECT:
@@ -193,7 +206,9 @@ def extract(plan: Plan, candidate: discover.Candidate) -> FileResult:
         except ParseError as exc:
             findings.append(_note(rel, exc.reason, exc.line))
         except (RecursionError, MemoryError) as exc:
-            findings.append(_note(rel, f"too deeply nested or too large to parse ({type(exc).__name__})", None))
+            findings.append(
+                _note(rel, f"too deeply nested or too large to parse ({type(exc).__name__})", None)
+            )
         except Exception as exc:  # a parser bug must not end the scan
             findings.append(_crash_note(rel, "parser", exc, plan.debug))
         for line, reason in getattr(facts, "errors", ()) or ():
@@ -272,7 +287,9 @@ def _not_scanned(path: str, kind: str, reason: str) -> FileResult:
 def _crash_note(path: str, where: str, exc: BaseException, debug: bool) -> Finding:
     if debug:
         traceback.print_exception(exc)
-    return _note(path, f"internal error in {where} ({type(exc).__name__}); other rules still ran", None)
+    return _note(
+        path, f"internal error in {where} ({type(exc).__name__}); other rules still ran", None
+    )
 
 
 def _judge(plan: Plan, results: list[FileResult]) -> list[Finding]:
@@ -297,9 +314,12 @@ def _invalid_suppressions(results: list[FileResult], rules: dict[str, Rule]) -> 
         for ig in r.ignores:
             unknown = [t for t in ig.tokens if not any(rule_matches(rule, t) for rule in every)]
             problem = (
-                "names no rule" if not ig.tokens
-                else f"names unknown rule(s) {', '.join(unknown)}" if unknown
-                else "gives no reason" if not ig.reason
+                "names no rule"
+                if not ig.tokens
+                else f"names unknown rule(s) {', '.join(unknown)}"
+                if unknown
+                else "gives no reason"
+                if not ig.reason
                 else None
             )
             if problem:
@@ -355,7 +375,11 @@ def _complete(
         reason = None
         if f.line is not None and f.code != INVALID_SUPPRESSION:
             for ig in ignores.get(f.path, ()):
-                if f.line in ig.covers and ig.reason and any(rule_matches(rule, t) for t in ig.tokens):
+                if (
+                    f.line in ig.covers
+                    and ig.reason
+                    and any(rule_matches(rule, t) for t in ig.tokens)
+                ):
                     reason = ig.reason
                     break
         out.append(
@@ -371,4 +395,6 @@ def _complete(
 
 
 def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )

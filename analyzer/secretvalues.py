@@ -30,6 +30,7 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+_CONSTANT_NAME = re.compile(r"^[A-Z][A-Z]*(?:_[A-Z]+)+$")
 _DB_URL_WITH_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@\s]+:([^@\s]+)@", re.IGNORECASE)
 
 
@@ -52,6 +53,8 @@ def is_placeholder(value: str) -> bool:
         return True
     if len(set(v)) == 1:
         return True
+    if _CONSTANT_NAME.match(v):  # `GOOGLE_API_KEY_VAL`: a token that `sed` or a template replaces
+        return True
     return "${" in v or "{{" in v
 
 
@@ -60,7 +63,7 @@ def url_password(value: str) -> str | None:
     m = _DB_URL_WITH_PASSWORD.match(value.strip())
     if not m or is_placeholder(m.group(1)):
         return None
-    host = value.strip()[m.end():].split("/")[0].split(":")[0].strip("[]").lower()
+    host = value.strip()[m.end() :].split("/")[0].split(":")[0].strip("[]").lower()
     if host in _LOCAL_HOSTS:  # a developer default that only opens a database on one's own machine
         return None
     return m.group(1)
@@ -73,8 +76,11 @@ def redact(value: str) -> str:
     return f"{shown}… ({len(v)} chars)"
 
 
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _FILE_PATH = re.compile(r"^(?:/|\./|\.\./|~/)[\w./@-]*$")
-_NOT_A_SECRET_VALUE = re.compile(r"^(?:true|false|yes|no|on|off|\d{1,6}|[a-z]+://[^:@\s]+(?::\d+)?(?:/\S*)?)$", re.I)
+_NOT_A_SECRET_VALUE = re.compile(
+    r"^(?:true|false|yes|no|on|off|\d{1,6}|[a-z]+://[^:@\s]+(?::\d+)?(?:/\S*)?)$", re.I
+)
 
 
 def literal_secret(name: str, value: object) -> str | None:
@@ -90,6 +96,8 @@ def literal_secret(name: str, value: object) -> str | None:
     password = url_password(text)
     if password is not None:
         return password
+    if _URL.match(text):  # a connection URL without a password names a server, not a secret
+        return None
     if not is_secret_name(name) or is_placeholder(text) or _NOT_A_SECRET_VALUE.match(text):
         return None
     if _FILE_PATH.match(text):  # `DB_PASSWORD: /run/secrets/db` points at a secret; it is not one

@@ -42,7 +42,9 @@ def _prodready(path: Path) -> list[str] | None:
 def _checkov(path: Path) -> list[str] | None:
     exe = _which("checkov")
     frameworks = "dockerfile,kubernetes,secrets"
-    return [exe, "-d", str(path), "--framework", frameworks, "-o", "json", "--quiet"] if exe else None
+    return (
+        [exe, "-d", str(path), "--framework", frameworks, "-o", "json", "--quiet"] if exe else None
+    )
 
 
 def _bandit(path: Path) -> list[str] | None:
@@ -96,7 +98,9 @@ def main() -> int:
     print(f"{'path':<32} {'tool':<16} {'median s':>9} {'peak MiB':>9} {'prodready/peer':>15}")
     for path in args.paths:
         ours = measure(_prodready(path) or [], args.runs)
-        print(f"{str(path):<32} {'prodready':<16} {ours.median_s:>9.3f} {ours.peak_mib:>9.1f} {'':>15}")
+        print(
+            f"{path!s:<32} {'prodready':<16} {ours.median_s:>9.3f} {ours.peak_mib:>9.1f} {'':>15}"
+        )
         for name, command in PEERS.items():
             cmd = command(path)
             if cmd is None:

@@ -24,14 +24,22 @@ def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
     return root
 
 
-def run_cli(*args: str | Path, cwd: Path | None = None,
-            env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real command line in a subprocess, as users and CI run it."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", **(env or {})}
-    full_env.pop("GITHUB_STEP_SUMMARY", None) if env is None or "GITHUB_STEP_SUMMARY" not in env else None
+    full_env.pop(
+        "GITHUB_STEP_SUMMARY", None
+    ) if env is None or "GITHUB_STEP_SUMMARY" not in env else None
     return subprocess.run(
         [sys.executable, "-m", "analyzer", *map(str, args)],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 

@@ -31,7 +31,9 @@ BAD_FILES: dict[str, str | bytes] = {
     "Dockerfile": "this is not\n a dockerfile at all \x7f\n",
     "worker/Dockerfile": b"\x00\x01\x02ELF\x00binary\x00" * 20,
     "docker-compose.yml": "",
-    "deploy/latin1.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n".encode("latin-1"),
+    "deploy/latin1.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n".encode(
+        "latin-1"
+    ),
     "k8s/bomb.yaml": (
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\n"
         'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'
@@ -66,7 +68,7 @@ def test_bad_files_are_notes_and_good_findings_survive(tmp_path: Path) -> None:
         assert len(notes) == 1, (path, got.get(path))
     assert "binary" in got["worker/Dockerfile"][0][2]
     assert "empty" in got["docker-compose.yml"][0][2]
-    assert "Helm" in got["chart/templates/deploy.yaml"][0][2]
+    assert "template" in got["chart/templates/deploy.yaml"][0][2]
     assert "alias" in got["k8s/bomb.yaml"][0][2]
     latin = [m for code, _, m in got["deploy/latin1.yaml"] if code == "PR001"]
     assert len(latin) == 1 and "UTF-8" in latin[0]

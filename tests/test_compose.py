@@ -455,3 +455,31 @@ services:
     )
     limits = [f for f in scan(tmp_path).findings if f.code == "CMP001"]
     assert len(limits) == 1 and limits[0].suppression == "limits come from the Swarm stack file"
+
+
+def test_a_service_complete_in_base_and_override_is_reported_once(tmp_path: Path) -> None:
+    """`compose.override.yml` repeating `image:` is the same service, not a second one."""
+    found = findings(
+        tmp_path,
+        {
+            "compose.yml": "services:\n  proxy:\n    image: traefik:3.6\n",
+            "compose.override.yml": """\
+services:
+  proxy:
+    image: traefik:3.6
+    ports: ["80:80"]
+  mailpit:
+    image: axllent/mailpit:v1.21
+""",
+        },
+    )
+    for code in ("CMP001", "CMP002", "CMP003"):
+        assert [f.path for f in found if f.code == code and "`proxy`" in f.message] == [
+            "compose.yml"
+        ]
+        # a service only the override defines is still judged there
+        assert services_flagged([f for f in found if f.path == "compose.override.yml"], code) == {
+            "mailpit"
+        }
+    notes = {f.path: f.message for f in found if f.code == "CMP010"}
+    assert "its service relies" in notes["compose.override.yml"]

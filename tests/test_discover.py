@@ -26,7 +26,11 @@ from tests.conftest import write_tree
         ("deploy/api.yaml", "apiVersion: apps/v1\nkind: Deployment\n", "kubernetes"),
         ("deploy/values.yaml", "replicaCount: 2\n", "yaml"),
         ("overlays/prod/kustomization.yaml", "images: []\n", "kubernetes"),
-        ("chart/templates/dep.yaml", "apiVersion: v1\nkind: Pod\nname: {{ .Release.Name }}\n", "helm"),
+        (
+            "chart/templates/dep.yaml",
+            "apiVersion: v1\nkind: Pod\nname: {{ .Release.Name }}\n",
+            "helm",
+        ),
         (".github/workflows/ci.yml", "on: push\njobs: {}\n", "workflow"),
         (".github/workflows/ci.yml", "on: push\nrun: ${{ github.sha }}\n", "workflow"),
         (".env", "", "env"),
@@ -49,8 +53,17 @@ def _git(root: Path, *args: str) -> None:
 
 
 def test_git_work_tree_lists_tracked_and_untracked_not_ignored(tmp_path: Path) -> None:
-    write_tree(tmp_path, {".gitignore": "build/\n*.log\n", "a.py": "", "build/x.py": "",
-                          "b.log": "", "new.py": "", "sub/c.yaml": "k: v\n"})
+    write_tree(
+        tmp_path,
+        {
+            ".gitignore": "build/\n*.log\n",
+            "a.py": "",
+            "build/x.py": "",
+            "b.log": "",
+            "new.py": "",
+            "sub/c.yaml": "k: v\n",
+        },
+    )
     _git(tmp_path, "init", "-q")
     _git(tmp_path, "add", ".gitignore", "a.py", "sub/c.yaml")
     paths = [c.path for c in discover.discover(tmp_path, None, [])]
@@ -58,9 +71,19 @@ def test_git_work_tree_lists_tracked_and_untracked_not_ignored(tmp_path: Path) -
 
 
 def test_walk_honours_nested_gitignore_and_skips_vendor_dirs(tmp_path: Path) -> None:
-    write_tree(tmp_path, {".gitignore": "*.tmp\n", "a.py": "", "x.tmp": "",
-                          "web/.gitignore": "dist/\n", "web/dist/app.js": "", "web/src/app.js": "",
-                          "node_modules/lib/index.js": "", ".git/config": ""})
+    write_tree(
+        tmp_path,
+        {
+            ".gitignore": "*.tmp\n",
+            "a.py": "",
+            "x.tmp": "",
+            "web/.gitignore": "dist/\n",
+            "web/dist/app.js": "",
+            "web/src/app.js": "",
+            "node_modules/lib/index.js": "",
+            ".git/config": "",
+        },
+    )
     paths = [c.path for c in discover.discover(tmp_path, None, [])]
     assert paths == [".gitignore", "a.py", "web/.gitignore", "web/src/app.js"]
 
@@ -91,5 +114,8 @@ def test_symlinks_are_never_followed_outside_the_root(tmp_path: Path) -> None:
 
 def test_explicit_files_are_scanned_relative_to_root(tmp_path: Path) -> None:
     write_tree(tmp_path, {"a/Dockerfile": "", "b.py": "", "c.py": ""})
-    found = [c.path for c in discover.discover(tmp_path, [tmp_path / "a/Dockerfile", tmp_path / "b.py"], [])]
+    found = [
+        c.path
+        for c in discover.discover(tmp_path, [tmp_path / "a/Dockerfile", tmp_path / "b.py"], [])
+    ]
     assert found == ["a/Dockerfile", "b.py"]

@@ -41,7 +41,7 @@ def test_continuations_are_joined_and_keep_their_lines(tmp_path: Path) -> None:
         "\n"
         " && pip install \\\n"
         "      fastapi\n"
-        "CMD [\"python\"]\n",
+        'CMD ["python"]\n',
     )
     run = df.instructions[1]
     assert run.keyword == "RUN"
@@ -125,7 +125,7 @@ def test_exec_form_and_shell_form(tmp_path: Path) -> None:
         "FROM python:3.12-slim\n"
         'ENTRYPOINT ["tini", "--"]\n'
         'CMD ["uvicorn", "app:app", "--host", "0.0.0.0"]\n'
-        "RUN --mount=type=cache,target=/root/.cache [\"pip\", \"install\", \"-r\", \"r.txt\"]\n"
+        'RUN --mount=type=cache,target=/root/.cache ["pip", "install", "-r", "r.txt"]\n'
         "CMD ['single', 'quotes']\n"
         "CMD [broken\n",
     )
@@ -180,10 +180,10 @@ def test_stages_lineage_and_global_args(tmp_path: Path) -> None:
         ("\n\n   \n", "no instructions"),
         ("# only a comment\n# and another\n", "no instructions"),
         ("# syntax=docker/dockerfile:1\n", "no instructions"),
-        ("RUN echo hi\nCMD [\"x\"]\n", "no FROM"),
+        ('RUN echo hi\nCMD ["x"]\n', "no FROM"),
         ("ARG A=1\n", "no FROM"),
         ("hello world\nthis is not\na dockerfile at all\nFROM x:1\n", "not a Dockerfile"),
-        ("{\"json\": true}\n", "not a Dockerfile"),
+        ('{"json": true}\n', "not a Dockerfile"),
     ],
 )
 def test_files_that_are_not_dockerfiles_raise_a_clear_parse_error(
@@ -226,10 +226,33 @@ def test_scan_notes_unparseable_dockerfiles_and_keeps_going(tmp_path: Path) -> N
 dockerish = st.lists(
     st.sampled_from(
         [
-            "FROM python:3.12 AS b", "FROM b", "RUN echo \\", "RUN <<EOF", "EOF", "<<-X", "\t",
-            "CMD [\"a\", \"b\"]", "CMD [", "USER root", "ENV A=\"b c\" D", "ARG X=${Y:-z}",
-            "# escape=`", "`", "\\", "#", "", "HEALTHCHECK NONE", "ADD https://a /b", "\r",
-            "COPY --from=0 / /", "ENV", "FROM ${X}", "ONBUILD RUN x", "\u2028", "ü", "\x0c",
+            "FROM python:3.12 AS b",
+            "FROM b",
+            "RUN echo \\",
+            "RUN <<EOF",
+            "EOF",
+            "<<-X",
+            "\t",
+            'CMD ["a", "b"]',
+            "CMD [",
+            "USER root",
+            'ENV A="b c" D',
+            "ARG X=${Y:-z}",
+            "# escape=`",
+            "`",
+            "\\",
+            "#",
+            "",
+            "HEALTHCHECK NONE",
+            "ADD https://a /b",
+            "\r",
+            "COPY --from=0 / /",
+            "ENV",
+            "FROM ${X}",
+            "ONBUILD RUN x",
+            "\u2028",
+            "ü",
+            "\x0c",
         ]
     ),
     max_size=25,
@@ -313,7 +336,7 @@ def test_inline_ignore_comment_in_a_dockerfile(tmp_path: Path) -> None:
 
 def test_dev_dockerfiles_are_not_judged_for_dev_server_flags(tmp_path: Path) -> None:
     text = (
-        'FROM python:3.12-slim\nUSER app\n'
+        "FROM python:3.12-slim\nUSER app\n"
         'CMD ["uvicorn", "app:app", "--reload", "--log-level", "debug"]\n'
     )
     write_tree(tmp_path, {"Dockerfile": text, "Dockerfile.dev": text, "dev.Dockerfile": text})

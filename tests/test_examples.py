@@ -83,7 +83,8 @@ def _planted_secrets() -> set[str]:
                 values.update(line for line in body if len(line) > 40)
     specific = re.compile(r"^(?:AKIA|eyJ|sb_secret_)")
     return {
-        v for v in values
+        v
+        for v in values
         if len(v) >= 12 and (specific.match(v) or (re.search(r"\d", v) and re.search(r"[a-z]", v)))
     }
 

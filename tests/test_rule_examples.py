@@ -34,7 +34,9 @@ def _found(rule: Rule, example: Example, tmp_path: Path) -> list[tuple[str, int 
 def test_example(rule: Rule, example: Example, tmp_path: Path) -> None:
     found = _found(rule, example, tmp_path)
     if example.verdict == "bad":
-        assert (example.path, example.line) in found, f"{rule.code} not reported at line {example.line}; got {found}"
+        assert (example.path, example.line) in found, (
+            f"{rule.code} not reported at line {example.line}; got {found}"
+        )
     else:
         assert found == [], f"{rule.code} fired on a good example: {found}"
 

@@ -105,9 +105,15 @@ def render(kind: str, settings: dict[str, str]) -> tuple[str, str, dict[str, int
         line_of[name] = len(head) + i + 1
         body.append(fmt[1].format(name=name, upper=name.upper(), value=value))
     tail = ['  "end": true', "}"] if kind == "json" else []
-    filename = {"py": "app/settings.py", "yaml": "config/app.yaml", "Dockerfile": "Dockerfile",
-                ".env": ".env", "json": "config/app.json", "toml": "config/app.toml",
-                "js": "frontend/src/config.js"}[kind]
+    filename = {
+        "py": "app/settings.py",
+        "yaml": "config/app.yaml",
+        "Dockerfile": "Dockerfile",
+        ".env": ".env",
+        "json": "config/app.json",
+        "toml": "config/app.toml",
+        "js": "frontend/src/config.js",
+    }[kind]
     return filename, "\n".join(head + body + tail) + "\n", line_of
 
 
@@ -148,9 +154,7 @@ def planted_scan(tmp_path_factory: pytest.TempPathFactory) -> Planted:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_planted_secret_is_found_in_every_file_kind(
-    kind: str, planted_scan: Planted
-) -> None:
+def test_every_planted_secret_is_found_in_every_file_kind(kind: str, planted_scan: Planted) -> None:
     found, lines = planted_scan
     name = render(kind, {})[0]
     reported = {f.line for f in found if f.path == name}
@@ -221,34 +225,72 @@ def test_placeholders_are_not_secrets(tmp_path: Path) -> None:
 
 
 def test_names_that_describe_a_secret_are_not_secrets(tmp_path: Path) -> None:
-    write_tree(tmp_path, {
-        "k8s/api.yaml": (
-            "volumes:\n  - name: tls\n    secret:\n      secretName: api-tls-cert\n"
-            "env:\n  - name: DB_PASSWORD_FILE\n    value: /run/secrets/db_password\n"
-            "password_min_length: 12\npassword: true\n"
-        ),
-        ".github/workflows/ci.yml": (
-            "jobs:\n  call:\n    uses: ./.github/workflows/x.yml\n    secrets: inherit\n"
-        ),
-        "app/settings.py": (
-            'DB_PASSWORD = os.environ["DB_PASSWORD"]\n'
-            'TWILIO_ACCOUNT_SID = "AC' + rand(32, LOWER_HEX) + '"\n'
-            'DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/calls"\n'
-            'IMAGE_SHA = "' + rand(64, LOWER_HEX) + '"\n'
-        ),
-    })
+    write_tree(
+        tmp_path,
+        {
+            "k8s/api.yaml": (
+                "volumes:\n  - name: tls\n    secret:\n      secretName: api-tls-cert\n"
+                "env:\n  - name: DB_PASSWORD_FILE\n    value: /run/secrets/db_password\n"
+                "password_min_length: 12\npassword: true\n"
+            ),
+            ".github/workflows/ci.yml": (
+                "jobs:\n  call:\n    uses: ./.github/workflows/x.yml\n    secrets: inherit\n"
+            ),
+            "app/settings.py": (
+                'DB_PASSWORD = os.environ["DB_PASSWORD"]\n'
+                'TWILIO_ACCOUNT_SID = "AC' + rand(32, LOWER_HEX) + '"\n'
+                'DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/calls"\n'
+                'IMAGE_SHA = "' + rand(64, LOWER_HEX) + '"\n'
+            ),
+            "k8s/job.yaml": "env:\n  - name: GIT_COMMIT_SHA\n    value: "
+            + rand(40, LOWER_HEX)
+            + "\n",
+        },
+    )
     assert secret_findings(tmp_path) == []
+
+
+def test_encrypted_values_codes_and_labels_are_not_secrets(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "k8s/sealed.yaml": (
+                "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: api}\n"
+                "spec:\n  encryptedData:\n    db-password: AgB" + rand(60, ALNUM + "+/") + "\n"
+            ),
+            "secrets.enc.yaml": "db_password: ENC[AES256_GCM,data:" + rand(24) + ",type:str]\n",
+            "app/codes.py": 'PRIVATE_KEY = "SEC004"\nLABELS = {"Secret": "Square OAuth secret"}\n',
+            "docs/urls.md": "Use `https://user:pass@host/db` with your own credentials.\n",
+        },
+    )
+    assert secret_findings(tmp_path) == []
+
+
+def test_compose_list_environment_reports_the_value_not_the_pair(tmp_path: Path) -> None:
+    token = rand(32, LOWER_HEX)
+    write_tree(
+        tmp_path,
+        {
+            "config/worker.yaml": f"worker:\n  environment:\n    - TWILIO_AUTH_TOKEN={token}\n",
+        },
+    )
+    (f,) = secret_findings(tmp_path)
+    assert (f.line, f.column) == (3, 25)
+    assert f.anchor == hashlib.sha256(token.encode()).hexdigest()
 
 
 def test_committed_env_file_is_one_finding_naming_its_secret_variables(tmp_path: Path) -> None:
     token, pw = rand(32, LOWER_HEX), rand(16)
-    write_tree(tmp_path, {
-        ".env": (
-            "# local\nexport LOG_LEVEL=info\n"
-            f"DATABASE_URL=postgres://app:{pw}@db:5432/app\n"
-            f"TWILIO_AUTH_TOKEN='{token}'\nEMPTY_SECRET=\n"
-        ),
-    })
+    write_tree(
+        tmp_path,
+        {
+            ".env": (
+                "# local\nexport LOG_LEVEL=info\n"
+                f"DATABASE_URL=postgres://app:{pw}@db:5432/app\n"
+                f"TWILIO_AUTH_TOKEN='{token}'\nEMPTY_SECRET=\n"
+            ),
+        },
+    )
     found = secret_findings(tmp_path)
     env = [f for f in found if f.code == "SEC003"]
     assert [(f.path, f.line) for f in env] == [(".env", 3)]
@@ -267,24 +309,31 @@ def test_env_templates_are_not_committed_env_files(tmp_path: Path, name: str) ->
 
 
 def test_env_file_with_only_placeholders_and_settings_is_fine(tmp_path: Path) -> None:
-    write_tree(tmp_path, {
-        ".env": "LOG_LEVEL=debug\nDATABASE_URL=postgres://app@db:5432/app\nSTRIPE_SECRET_KEY=\n"
-                "JWT_SECRET=${JWT_SECRET}\nREDIS_PASSWORD=<set me>\nWORKERS=4\n",
-        "deploy/prod.env": f"SUPABASE_ANON_KEY={PUBLIC['anon']}\n",
-    })
+    write_tree(
+        tmp_path,
+        {
+            ".env": "LOG_LEVEL=debug\nDATABASE_URL=postgres://app@db:5432/app\nSTRIPE_SECRET_KEY=\n"
+            "JWT_SECRET=${JWT_SECRET}\nREDIS_PASSWORD=<set me>\nWORKERS=4\n",
+            "deploy/prod.env": f"SUPABASE_ANON_KEY={PUBLIC['anon']}\n",
+        },
+    )
     assert secret_findings(tmp_path) == []
 
 
 def test_env_parser_reads_export_quotes_comments_and_multiline_values() -> None:
     text = (
         "# comment\n\nexport A=1\nB = 'single # not a comment'\nC=\"x\\ny\" # c\n"
-        "D=plain value # comment\nE=\"-----BEGIN\nbody\n-----END\"\nnot a line\nF=`tick`\n"
+        'D=plain value # comment\nE="-----BEGIN\nbody\n-----END"\nnot a line\nF=`tick`\n'
     )
     env = parse_env(SourceFile(".env", "env", text))
     got = {v.name: (v.value, v.line) for v in env.variables}
     assert got == {
-        "A": ("1", 3), "B": ("single # not a comment", 4), "C": ("x\ny", 5),
-        "D": ("plain value", 6), "E": ("-----BEGIN\nbody\n-----END", 7), "F": ("tick", 11),
+        "A": ("1", 3),
+        "B": ("single # not a comment", 4),
+        "C": ("x\ny", 5),
+        "D": ("plain value", 6),
+        "E": ("-----BEGIN\nbody\n-----END", 7),
+        "F": ("tick", 11),
     }
     assert [line for line, _ in env.errors] == [10]
     assert "single" not in repr(env)  # values stay out of reprs
@@ -318,22 +367,35 @@ def test_private_keys_are_their_own_rule(tmp_path: Path, path: str, text: str, l
 
 
 def test_key_headers_without_a_key_are_not_reported(tmp_path: Path) -> None:
-    write_tree(tmp_path, {
-        "app/pem.py": (
-            'def is_key(pem):\n    return pem.startswith("-----BEGIN PRIVATE KEY-----")\n'
-        ),
-        "docs/tls.md": "    -----BEGIN PRIVATE KEY-----\n    ...\n    -----END PRIVATE KEY-----\n",
-        "certs/ca.crt": (
-            "-----BEGIN CERTIFICATE-----\n" + "\n".join(PEM_BODY) + "\n-----END CERTIFICATE-----\n"
-        ),
-    })
+    write_tree(
+        tmp_path,
+        {
+            "app/pem.py": (
+                'def is_key(pem):\n    return pem.startswith("-----BEGIN PRIVATE KEY-----")\n'
+            ),
+            "docs/tls.md": "    -----BEGIN PRIVATE KEY-----\n    ...\n    -----END PRIVATE KEY-----\n",
+            "certs/ca.crt": (
+                "-----BEGIN CERTIFICATE-----\n"
+                + "\n".join(PEM_BODY)
+                + "\n-----END CERTIFICATE-----\n"
+            ),
+        },
+    )
     assert secret_findings(tmp_path) == []
 
 
 def test_lock_files_and_minified_bundles_are_skipped(tmp_path: Path) -> None:
     line = f'"token": "{PLANTED["github"]}"\n'
-    write_tree(tmp_path, {"package-lock.json": line, "poetry.lock": line, "static/app.min.js": line,
-                          "frontend/pnpm-lock.yaml": line, "app/ok.json": line})
+    write_tree(
+        tmp_path,
+        {
+            "package-lock.json": line,
+            "poetry.lock": line,
+            "static/app.min.js": line,
+            "frontend/pnpm-lock.yaml": line,
+            "app/ok.json": line,
+        },
+    )
     assert {f.path for f in secret_findings(tmp_path)} == {"app/ok.json"}
 
 
@@ -347,8 +409,13 @@ def test_the_pre_filter_never_changes_what_detect_secrets_finds() -> None:
     for kind in KINDS:
         name, text, _ = render(kind, {**PLANTED, **PUBLIC, **PLACEHOLDERS})
         text += "\n".join(
-            ['x = "' + rand(30, ALNUM + "+/=-_") + '"', "AKC" + rand(12), "AP1" + rand(10),
-             "//registry.npmjs.org/:_authToken=npm_" + rand(36), "plain words only here"]
+            [
+                'x = "' + rand(30, ALNUM + "+/=-_") + '"',
+                "AKC" + rand(12),
+                "AP1" + rand(10),
+                "//registry.npmjs.org/:_authToken=npm_" + rand(36),
+                "plain words only here",
+            ]
         )
         gated = [(h.line, h.secret_type, h.value) for h in scan_text(name, text, kind)]
         full = [(h.line, h.secret_type, h.value) for h in scan_text(name, text, kind, gate=False)]

@@ -9,6 +9,7 @@ from analyzer.config import Config
 from analyzer.scan import scan
 from tests.conftest import run_cli, write_tree
 
+
 def renamed(name: str) -> str:
     return DEPLOYMENT.replace("name: api", f"name: {name}").replace("/api:", f"/{name}:")
 
@@ -28,7 +29,9 @@ spec:
 
 
 def _codes_at(root: Path, code: str, **kw) -> list[tuple[str, int | None, str | None]]:  # type: ignore[no-untyped-def]
-    return [(f.path, f.line, f.suppression) for f in scan(root, Config(**kw)).findings if f.code == code]
+    return [
+        (f.path, f.line, f.suppression) for f in scan(root, Config(**kw)).findings if f.code == code
+    ]
 
 
 def test_comment_above_suppresses_with_reason(tmp_path: Path) -> None:
@@ -60,14 +63,18 @@ def test_trailing_comment_and_names_and_multiple_codes(tmp_path: Path) -> None:
 
 
 def test_suppression_without_reason_does_not_suppress_and_is_reported(tmp_path: Path) -> None:
-    text = DEPLOYMENT.replace("        - name: api", "        # prodready: ignore[K8S001]\n        - name: api")
+    text = DEPLOYMENT.replace(
+        "        - name: api", "        # prodready: ignore[K8S001]\n        - name: api"
+    )
     write_tree(tmp_path, {"k8s/api.yaml": text})
     assert _codes_at(tmp_path, "K8S001") == [("k8s/api.yaml", 10, None)]
     assert _codes_at(tmp_path, "PR002") == [("k8s/api.yaml", 9, None)]
 
 
 def test_suppression_of_unknown_rule_is_reported(tmp_path: Path) -> None:
-    text = DEPLOYMENT.replace("        - name: api", "        # prodready: ignore[K8S999] typo\n        - name: api")
+    text = DEPLOYMENT.replace(
+        "        - name: api", "        # prodready: ignore[K8S999] typo\n        - name: api"
+    )
     write_tree(tmp_path, {"k8s/api.yaml": text})
     assert _codes_at(tmp_path, "PR002") == [("k8s/api.yaml", 9, None)]
 
@@ -85,10 +92,14 @@ def _fingerprints(root: Path) -> dict[tuple[str, str], list[str]]:
     return out
 
 
-def test_fingerprints_survive_line_shifts_and_change_with_the_flagged_content(tmp_path: Path) -> None:
+def test_fingerprints_survive_line_shifts_and_change_with_the_flagged_content(
+    tmp_path: Path,
+) -> None:
     write_tree(tmp_path, {"k8s/api.yaml": DEPLOYMENT, "k8s/other.yaml": renamed("web")})
     before = _fingerprints(tmp_path)
-    shifted = "# a comment\n# another\n" + DEPLOYMENT.replace("spec:\n  replicas", "spec:\n  # note\n  replicas")
+    shifted = "# a comment\n# another\n" + DEPLOYMENT.replace(
+        "spec:\n  replicas", "spec:\n  # note\n  replicas"
+    )
     write_tree(tmp_path, {"k8s/api.yaml": shifted})
     assert _fingerprints(tmp_path) == before
     write_tree(tmp_path, {"k8s/api.yaml": DEPLOYMENT.replace("1.4.2", "latest")})
@@ -105,7 +116,9 @@ def test_baseline_round_trip_is_stable_and_reports_only_new(tmp_path: Path) -> N
     assert run_cli("baseline", repo, "--output", base2).returncode == 0
     assert base1.read_bytes() == base2.read_bytes()
     doc = json.loads(base1.read_text())
-    assert doc["findings"] and all(set(e) == {"code", "path", "fingerprint"} for e in doc["findings"])
+    assert doc["findings"] and all(
+        set(e) == {"code", "path", "fingerprint"} for e in doc["findings"]
+    )
     assert "line" not in base1.read_text()
 
     proc = run_cli("scan", repo, "--baseline", base1, "--format", "json")

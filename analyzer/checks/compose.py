@@ -15,7 +15,9 @@ Two families of rules:
   from a local Dockerfile may inherit that Dockerfile's HEALTHCHECK. A setting
   counts when any definition of the same service in a compose file of the
   same directory has it. A service without `image` and `build` is such an
-  overlay fragment: it is never blamed for what its base file must hold.
+  overlay fragment: it is never blamed for what its base file must hold. A
+  service complete in two files (`image:` repeated in `compose.override.yml`)
+  is one service: what it lacks is reported once, in the base file.
   `extends:` within the same file is followed one level per hop; `extends:`
   from another file is not resolved, so those services are not judged on
   missing settings (we would only guess).
@@ -44,10 +46,10 @@ _INTERPOLATION = re.compile(
 )
 _DATASTORE_IMAGE = re.compile(
     r"^(?:postgres(?:ql)?|postgis|timescaledb(?:-ha)?|mysql(?:-server)?|mariadb|percona(?:-server)?|"
-    r"redis(?:-stack(?:-server)?)?|valkey|keydb|mongo(?:db)?(?:-community-server)?|memcached|"
+    r"redis(?:-stack(?:-server)?)?|redismod|valkey|keydb|mongo(?:db)?(?:-community-server)?|memcached|"
     r"rabbitmq|elasticsearch|opensearch|cassandra|couchdb|clickhouse-server|influxdb)$"
 )
-_REDIS_IMAGE = re.compile(r"^(?:redis(?:-stack(?:-server)?)?|valkey|keydb)$")
+_REDIS_IMAGE = re.compile(r"^(?:redis(?:-stack(?:-server)?)?|redismod|valkey|keydb)$")
 DATASTORE_PORTS = {
     5432: "PostgreSQL",
     6543: "PostgreSQL pooler",
@@ -470,8 +472,7 @@ def _image_tag(svc: Service) -> Iterator[Hit]:
     if not isinstance(image, str):
         return
     problem = image_tag_problem(image)
-    # With `build:` an untagged `image:` only names the local build; `:latest` is pushed/pulled.
-    if problem is None or (problem == "untagged" and "build" in svc.data):
+    if problem is None or ("build" in svc.data and _local_build_name(image, problem)):
         return
     said = "uses the `latest` tag" if problem == "latest" else "has no tag (pulls `latest`)"
     yield Hit(
@@ -481,6 +482,17 @@ def _image_tag(svc: Service) -> Iterator[Hit]:
         f"Image `{image}` of service `{svc.name}` {said}",
         f"image:{image}",
     )
+
+
+def _local_build_name(image: str, problem: str) -> bool:
+    """With `build:`, `image:` names the build's output; it is pulled only from a registry.
+
+    Untagged, it is a local name. `name:latest` without a registry or namespace
+    (`backend:latest`) cannot be pushed anywhere (it would be an official
+    Docker Hub image), so it names the local build too; `acme/api:latest` is
+    what CI pushes and hosts pull.
+    """
+    return problem == "untagged" or "/" not in interpolate(image)
 
 
 def _privileged(svc: Service) -> Iterator[Hit]:
@@ -555,13 +567,32 @@ def check_compose_services(results: Sequence[FileResult]) -> list[Finding]:
     }
     by_dir: dict[str, list[list[Service]]] = defaultdict(list)
     parsed = {r.path: services_of(r.facts) for r in files}
-    for r in files:
+    for r in sorted(files, key=lambda r: _overlay_rank(r.path)):
         by_dir[posixpath.dirname(r.path)].append(parsed[r.path])
     out: list[Finding] = []
     for r in files:
         siblings = [s for group in by_dir[posixpath.dirname(r.path)] for s in group]
         out.extend(_missing(r.facts.path, parsed[r.path], siblings, dockerfiles))
     return out
+
+
+_BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+def _overlay_rank(path: str) -> tuple[int, str]:
+    """Base files (`compose.yaml`, `docker-compose.yml`) first, then overlays by name."""
+    return (0 if posixpath.basename(path).lower() in _BASE_NAMES else 1, path)
+
+
+def _owns(svc: Service, defs: list[Service]) -> bool:
+    """Whether `svc` is the definition that answers for the service's missing settings.
+
+    Siblings are in base-first order, so the base file's complete definition
+    wins; a `compose.override.yml` repeating `image:` would otherwise report
+    every missing limit, healthcheck and restart policy a second time.
+    """
+    first = next((d for d in defs if d.judged_on_missing), None)
+    return first is None or first is svc
 
 
 def _missing(
@@ -572,7 +603,7 @@ def _missing(
     for svc in services:
         defs = [s for s in siblings if s.name == svc.name] or [svc]
         hits.extend(_unrotated_logging(svc, defs))
-        if not svc.judged_on_missing:
+        if not svc.judged_on_missing or not _owns(svc, defs):
             continue
         datas = [d.data for d in defs]
         shot = any(one_shot(d) for d in datas)
@@ -697,7 +728,13 @@ def _unrotated_logging(svc: Service, defs: list[Service]) -> Iterator[Hit]:
 def _no_logging_anywhere(
     path: str, services: list[Service], siblings: list[Service]
 ) -> list[Finding]:
-    judged = [s for s in services if s.judged_on_missing and not one_shot(s.data)]
+    judged = [
+        s
+        for s in services
+        if s.judged_on_missing
+        and not one_shot(s.data)
+        and _owns(s, [d for d in siblings if d.name == s.name])
+    ]
     if not judged or any(logging_state(s.data) != "absent" for s in siblings):
         return []
     line, col = judged[0].services_mark

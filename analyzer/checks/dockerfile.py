@@ -3,6 +3,9 @@
 Most rules judge the *final* stage together with the earlier stages it is
 built FROM, because that is the image that ships: a builder stage may run as
 root, download compilers or lack a HEALTHCHECK without any production effect.
+When the last stage is named for development (`FROM builder AS dev-envs`, the
+Docker Dev Environments pattern), production builds pick an earlier stage with
+`--target`, so the last stage not named for development is judged instead.
 Rules about a server's command line are skipped for files named as
 development images (`Dockerfile.dev`, `local.Dockerfile`...), where reload
 and debug flags are the point. DF003 and DF010 are repository checks: whether
@@ -95,22 +98,33 @@ def _finding(
     )
 
 
-def _is_dev_file(path: str) -> bool:
-    low = path.lower()
-    return ".devcontainer/" in low or bool(_DEV_PART.search(posixpath.basename(low)))
+def _is_dev_file(df: Dockerfile) -> bool:
+    """Named as a development image, or every stage is (`AS development`, `AS dev-envs`)."""
+    low = df.path.lower()
+    named = ".devcontainer/" in low or bool(_DEV_PART.search(posixpath.basename(low)))
+    return named or df.development_only
 
 
 def _chain(df: Dockerfile) -> list[Instruction]:
-    """Instructions that make up the final image, oldest ancestor stage first."""
+    """Instructions that make up the shipped image, oldest ancestor stage first."""
     out: list[Instruction] = []
-    for stage in reversed(df.lineage(df.final_stage)):
+    for stage in reversed(df.lineage(df.shipped_stage)):
         out.extend(stage.instructions)
     return out
 
 
 def _root_stage(df: Dockerfile) -> Stage:
-    """The stage of the final image's lineage that starts from an external image."""
-    return df.lineage(df.final_stage)[-1]
+    """The stage of the shipped image's lineage that starts from an external image."""
+    return df.lineage(df.shipped_stage)[-1]
+
+
+def _image_label(df: Dockerfile) -> str:
+    """How messages name the shipped image: the final one, or the stage before a dev stage."""
+    shipped, final = df.shipped_stage, df.final_stage
+    if shipped is final:
+        return f"The final image (stage `{final.name}`)" if final.name else "The final image"
+    name = f"stage `{shipped.name}`" if shipped.name else f"stage {shipped.index}"
+    return f"The image ({name}; the last stage, `{final.name}`, is for development)"
 
 
 def _global_vars(df: Dockerfile) -> dict[str, str | None]:
@@ -178,7 +192,7 @@ def _segments(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     start = 0
     for m in re.finditer(r"&&|\|\||[;|&\n]", text):
-        out.append((start, text[start:m.start()]))
+        out.append((start, text[start : m.start()]))
         start = m.end()
     out.append((start, text[start:]))
     return [(o, s) for o, s in out if s.strip()]
@@ -205,16 +219,14 @@ def _is_root_user(value: str) -> bool:
 def runs_as_root(df: Dockerfile) -> Iterator[Finding]:
     chain = _chain(df)
     users = [i for i in chain if i.keyword == "USER"]
-    final = df.final_stage
-    label = f" (stage `{final.name}`)" if final.name else ""
     if not users:
         base = _root_stage(df).base
         resolved = expand(base, _global_vars(df)) or base
         if _NONROOT_BASE.search(resolved):
             return
         yield _finding(
-            "DF001", df, final.from_instruction,
-            f"The final image{label} has no USER instruction, so it runs as root.",
+            "DF001", df, df.shipped_stage.from_instruction,
+            f"{_image_label(df)} has no USER instruction, so it runs as root.",
             "stage[final]:no-USER",
         )  # fmt: skip
         return
@@ -223,7 +235,7 @@ def runs_as_root(df: Dockerfile) -> Iterator[Finding]:
     if value is not None and _is_root_user(value):
         yield _finding(
             "DF001", df, last,
-            f"The final image runs as root: its last USER is `{last.body}`"
+            f"{_image_label(df)} runs as root: its last USER is `{last.body}`"
             + (f" (`{value}`)." if value != last.body else "."),
             f"stage[final]:USER {last.body}",
         )  # fmt: skip
@@ -261,9 +273,7 @@ def unpinned_base_image(df: Dockerfile) -> Iterator[Finding]:
             if image != raw:
                 problem = problem[:-1] + f" (from `{raw}`)."
             ins = stage.from_instruction
-            yield _finding(
-                "DF002", df, ins, problem, f"FROM {image}", _find_in_body(ins, raw)
-            )
+            yield _finding("DF002", df, ins, problem, f"FROM {image}", _find_in_body(ins, raw))
 
 
 # --------------------------------------------------------------------------- DF003
@@ -380,9 +390,8 @@ def _workloads(results: Sequence[FileResult]) -> list[Workload]:
             Workload(
                 name=name,
                 images=tuple(_repository(str(c.get("image") or "")) for c in boxes),
-                probed=bool(boxes) and all(
-                    c.get("livenessProbe") or c.get("readinessProbe") for c in boxes
-                ),
+                probed=bool(boxes)
+                and all(c.get("livenessProbe") or c.get("readinessProbe") for c in boxes),
                 replicated=replicated,
             )
         )
@@ -426,7 +435,7 @@ def missing_healthcheck(results: Sequence[FileResult]) -> Iterator[Finding]:
     workloads = _workloads(results)
     for df in dockerfiles:
         services = builds.get(posixpath.normpath(df.path), [])
-        if _is_dev_file(df.path) or any(_compose_health_on(s.get("healthcheck")) for s in services):
+        if _is_dev_file(df) or any(_compose_health_on(s.get("healthcheck")) for s in services):
             continue
         # Kubernetes ignores HEALTHCHECK: where probes check the pods, the image needs none.
         # Known workloads of this image must all be probed; unknown: any probe shows the habit.
@@ -435,11 +444,9 @@ def missing_healthcheck(results: Sequence[FileResult]) -> Iterator[Finding]:
             continue
         if _healthcheck(df) is not None or not _is_service(df):
             continue
-        final = df.final_stage
-        label = f" (stage `{final.name}`)" if final.name else ""
         yield _finding(
-            "DF003", df, final.from_instruction,
-            f"The final image{label} runs a service but defines no HEALTHCHECK.",
+            "DF003", df, df.shipped_stage.from_instruction,
+            f"{_image_label(df)} runs a service but defines no HEALTHCHECK.",
             "stage[final]:no-HEALTHCHECK",
         )  # fmt: skip
 
@@ -582,7 +589,7 @@ def curl_pipe_shell(df: Dockerfile) -> Iterator[Finding]:
             continue
         for at in _pipes_to_interpreter(script):
             line_end = script.find("\n", at)
-            rest = script[at: line_end if line_end >= 0 else len(script)]
+            rest = script[at : line_end if line_end >= 0 else len(script)]
             url = re.search(r"https?://[^\s\"'|)]+", rest)
             where = _safe_url(url.group(0)) if url else "a downloaded script"
             yield _finding(
@@ -599,7 +606,7 @@ def curl_pipe_shell(df: Dockerfile) -> Iterator[Finding]:
 
 @file_check("dockerfile", "DF008")
 def reload_in_command(df: Dockerfile) -> Iterator[Finding]:
-    if _is_dev_file(df.path):
+    if _is_dev_file(df):
         return
     for ins in _command(df).instructions:
         for words in _programs(_command_text(ins)):
@@ -640,7 +647,7 @@ def _debug_flag(words: list[str]) -> str | None:
 
 @file_check("dockerfile", "DF009")
 def debug_in_image(df: Dockerfile) -> Iterator[Finding]:
-    if _is_dev_file(df.path):
+    if _is_dev_file(df):
         return
     for ins in _command(df).instructions:
         for words in _programs(_command_text(ins)):
@@ -658,9 +665,11 @@ def debug_in_image(df: Dockerfile) -> Iterator[Finding]:
             continue
         for name, value, off in env_pairs(ins):
             v = value.strip().lower()
-            debug = (_DEBUG_ENV.search(name) and v in _TRUTHY) or (
-                _LEVEL_ENV.search(name) and _DEBUG_LEVEL.match(v)
-            ) or (name.upper() == "FLASK_ENV" and v == "development")
+            debug = (
+                (_DEBUG_ENV.search(name) and v in _TRUTHY)
+                or (_LEVEL_ENV.search(name) and _DEBUG_LEVEL.match(v))
+                or (name.upper() == "FLASK_ENV" and v == "development")
+            )
             if debug:
                 yield _finding(
                     "DF009", df, ins,
@@ -680,7 +689,7 @@ def _runs_uvicorn(words: list[str]) -> bool:
     if head == "uvicorn":
         return True
     if head in ("uv", "poetry", "pipenv", "pdm", "hatch", "rye") and "run" in words[1:3]:
-        return _runs_uvicorn(words[words.index("run") + 1:])
+        return _runs_uvicorn(words[words.index("run") + 1 :])
     if head.startswith("python") and len(words) >= 3 and words[1] == "-m":
         return words[2] == "uvicorn"
     if head in ("opentelemetry-instrument", "ddtrace-run"):
@@ -721,7 +730,7 @@ def single_uvicorn_process(results: Sequence[FileResult]) -> Iterator[Finding]:
     workloads = _workloads(results)
     for df in dockerfiles:
         services = builds.get(posixpath.normpath(df.path), [])
-        if _is_dev_file(df.path) or _replicated(services):
+        if _is_dev_file(df) or _replicated(services):
             continue
         # One process per pod with several replicas is a sound design (judged by K8S rules).
         mapped = _deployed_as(services, workloads)

@@ -17,6 +17,7 @@ import base64
 import binascii
 import hashlib
 import posixpath
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,12 @@ _LB_TLS_ANNOTATIONS = (
     "networking.gke.io/managed-certificates",
 )
 _READ_VERBS = {"get", "list", "watch", "*"}
+# Database and cache images: they scale by replication they configure themselves, not by an HPA.
+_DATASTORE_IMAGE = re.compile(
+    r"^(?:postgres(?:ql)?|postgis|timescaledb(?:-ha)?|mysql(?:-server)?|mariadb|percona(?:-server)?|"
+    r"redis(?:-stack(?:-server)?)?|redismod|valkey|keydb|mongo(?:db)?|memcached|rabbitmq|"
+    r"elasticsearch|opensearch|cassandra|couchdb|clickhouse-server|influxdb|etcd)$"
+)
 # ServiceAccount annotations that give the account a cloud identity: the account is in use.
 _WORKLOAD_IDENTITY_ANNOTATIONS = (
     "eks.amazonaws.com/role-arn",
@@ -313,6 +320,7 @@ class Index:
                 continue
             if posixpath.basename(r.path) in ("kustomization.yaml", "kustomization.yml"):
                 _read_kustomization(r.facts, images, replicas)
+            _read_skaffold(r.facts, images)
             objs.extend(objects_of(r.path, r.facts))
         return Index(tuple(objs), frozenset(images), tuple(replicas))
 
@@ -449,6 +457,19 @@ def _read_kustomization(facts: Any, images: set[str], replicas: list[tuple[str, 
                 replicas.append((str(item["name"]), count))
 
 
+def _read_skaffold(facts: Any, images: set[str]) -> None:
+    """Skaffold builds its artifacts and rewrites their names in the manifests to a tagged,
+    digest-pinned reference at deploy time, so `image: adservice` there is not `latest`."""
+    for _, doc in getattr(facts, "mappings", list)():
+        if not str(doc.get("apiVersion") or "").startswith("skaffold/"):
+            continue
+        builds = [doc.get("build")] + [p.get("build") for p in _items(doc.get("profiles"))]
+        for build in builds:
+            for artifact in _items(build.get("artifacts") if isinstance(build, dict) else None):
+                if artifact.get("image"):
+                    images.add(str(artifact["image"]))
+
+
 def _items(seq: Any) -> list[dict[Any, Any]]:
     return [i for i in seq if isinstance(i, dict)] if isinstance(seq, list) else []
 
@@ -474,12 +495,27 @@ def single_replica(results: Sequence[FileResult]) -> Iterator[Finding]:
         yield _finding("K8S005", obj.path, msg, mark, f"{obj.ident}:replicas")
 
 
+def runs_datastore(obj: Obj) -> bool:
+    """Every app container runs a database or cache image (a `redis:7` Deployment).
+
+    More replicas of such a Deployment are separate databases with separate
+    data, not more capacity: an HPA on it is wrong advice.
+    """
+    app = [c for c in containers(obj) if not c.init and not c.fragment]
+    return bool(app) and all(
+        _DATASTORE_IMAGE.match(_image_repo(str(c.node.get("image"))).rsplit("/", 1)[-1].lower())
+        for c in app
+    )
+
+
 @repo_check("K8S013")
 def api_without_hpa(results: Sequence[FileResult]) -> Iterator[Finding]:
     """A serving Deployment with a fixed replica count cannot follow traffic peaks."""
     index = Index.build(results)
     for obj in index.workloads("Deployment"):
         if index.replicas(obj) == 0 or not serves_traffic(obj, index) or index.autoscaled(obj):
+            continue
+        if runs_datastore(obj):
             continue
         yield _finding(
             "K8S013",

@@ -57,16 +57,44 @@ _FLAG_VALUE = re.compile(
     r"int|integer|bool|boolean|object|array|number|\d+(?:\.\d+)?[a-z]{0,2})$",
     re.IGNORECASE,
 )
+# Keys that say nothing about their value (`- name: X` / `value: …` pairs in manifests).
+_GENERIC_KEYS = frozenset({"value", "default", "data", "string", "content"})
 _SHORT_OK = frozenset({"Secret Keyword", "Basic Auth Credentials"})  # weak passwords are short
 _TWILIO_SID = re.compile(r"^AC[0-9a-f]{32}$")
 _ASSIGNED = re.compile(
     r"""([A-Za-z_][A-Za-z0-9_.\-]*)["'\]]*[ \t]*(?::[ \t]*[A-Za-z_][\w\[\], .|]*?[ \t]*)?"""
-    r"""(?:=|:|=>|:=|==)[ \t]*[@"'`]?$"""
+    r"""(?:=|:|=>|:=|==)[ \t]*(?:@?"|[bBrRuUfF]{0,2}['"`])?$"""
 )
 _AFTER_AT = re.compile(r"[^@\s]*@\[?([A-Za-z0-9_.\-:]+?)\]?(?::\d+)?(?:[/?#\s\"']|$)")
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal"})
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+# `DB_PASSWORD`, `SEC004`: a variable name or a code, not a password (those mix cases).
+_CONSTANT = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$")
+# "Square OAuth secret": words and spaces only, a label rather than a passphrase.
+_PROSE = re.compile(r"^[A-Za-z]+(?: [A-Za-z]+)+$")
+# The stand-ins of documentation URLs (`https://user:pass@host`).
+_DUMMY_WORDS = frozenset(
+    {
+        "pass",
+        "pw",
+        "pwd",
+        "passwd",
+        "user",
+        "username",
+        "foo",
+        "bar",
+        "baz",
+        "xyz",
+        "abc",
+        "token",
+        "key",
+        "secret123",
+        "password123",
+    }
+)
+# Encrypted at rest, safe to commit: SOPS values and Bitnami SealedSecret data.
+_ENCRYPTED = re.compile(r"^ENC\[[A-Z0-9_]+,")
+_SEALED = re.compile(r"^kind:\s*SealedSecret\b", re.MULTILINE)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _KEYWORD_IN_NAME = re.compile(
     r"api_?key|auth_?key|service_?key|account_?key|db_?key|database_?key|priv_?key|private_?key|"
@@ -86,7 +114,8 @@ _META_WORDS = frozenset(
     }
 )  # fmt: skip
 _HASH_WORDS = re.compile(
-    r"sha|hash|digest|checksum|commit|integrity|etag|rev|fingerprint|uuid|guid|colou?r|nonce",
+    r"sha|hash|digest|checksum|commit|integrity|etag|rev|fingerprint|uuid|guid|colou?r|nonce|"
+    r"\balg\b",
     re.IGNORECASE,
 )
 _DIGEST_VALUE = re.compile(r"^(?:sha(?:1|224|256|384|512)|md5)[-:]", re.IGNORECASE)
@@ -183,8 +212,11 @@ def hardcoded_secrets(src: SourceFile) -> Iterator[Finding]:
     lines = src.text.split("\n")
     public = [t for t in tokens if t.code == ""]
     candidates = [t for t in tokens if t.code]
+    sealed = bool(_SEALED.search(src.text))
     for hit in hits:
-        cand = _classify(hit, lines)
+        if sealed and hit.value.startswith("Ag") and len(hit.value) > 40:
+            continue  # a SealedSecret's encryptedData only the cluster's controller can open
+        cand = _classify(hit, lines, src.path)
         if cand is None or any(cand.overlaps(p) for p in public):
             continue
         candidates.append(cand)
@@ -235,12 +267,17 @@ def _env_secret(var: EnvVar) -> bool:
     return secret is not None and not _looks_fake(secret) and _supabase_role(secret) != "public"
 
 
-def _classify(hit: engine.RawHit, lines: list[str]) -> _Candidate | None:
+def _classify(hit: engine.RawHit, lines: list[str], path: str) -> _Candidate | None:
     """The rule and message for one detect-secrets hit, or None when it is not a secret."""
     raw = lines[hit.line - 1].rstrip("\r") if hit.line <= len(lines) else ""
     if hit.secret_type == "Private Key":
         return _private_key(hit, lines, raw)
     value = hit.value
+    guessed = hit.secret_type in _GUESSES
+    if guessed and (_TEST_PATH.search(path) or _VENDORED_PATH.search(path)):
+        return None  # `password = "incorrect"` in a test, an alphabet in vendored jQuery
+    if guessed and _resource_path(value):
+        return None  # `projects/123/locations/global/...`, `REGISTRY/cartservice`
     role = _supabase_role(value)
     if role == "public":
         return None
@@ -255,7 +292,7 @@ def _classify(hit: engine.RawHit, lines: list[str]) -> _Candidate | None:
         key or _name_before(raw, hit.column), value
     ):
         return None
-    if hit.secret_type == "Hex High Entropy String" and key and _HASH_WORDS.search(key):
+    if hit.secret_type == "Hex High Entropy String" and _about_a_digest(key, lines, hit.line):
         return None
     if hit.secret_type.endswith("High Entropy String") and _DIGEST_VALUE.match(value):
         return None
@@ -266,7 +303,7 @@ def _classify(hit: engine.RawHit, lines: list[str]) -> _Candidate | None:
     label = _LABELS.get(hit.secret_type, hit.secret_type)
     if hit.secret_type == "Slack Token" and value.startswith("https://"):
         label = "Slack webhook URL"
-    named = key and key.lower() not in ("value", "default", "data", "string")
+    named = key and key.lower() not in _GENERIC_KEYS
     where = f" assigned to `{key}`" if named and hit.secret_type != "Basic Auth Credentials" else ""
     return _Candidate(
         HARDCODED,
@@ -278,10 +315,37 @@ def _classify(hit: engine.RawHit, lines: list[str]) -> _Candidate | None:
     )
 
 
+# Detectors that guess from a name or from randomness; typed detectors (AWS, GitHub, Stripe...)
+# match a token's own format and stay on everywhere, tests included.
+_GUESSES = frozenset({"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"})
+_TEST_PATH = re.compile(
+    r"(?:^|/)(?:tests?|__tests__|spec|e2e|fixtures?)/|(?:^|/)test_[^/]*\.py$|_test\.(?:py|go)$|"
+    r"\.(?:spec|test)\.[jt]sx?$"
+)
+_VENDORED_PATH = re.compile(r"(?:^|/)(?:vendor|vendors|third_party|wwwroot/lib|bower_components)/")
+_PATH_SEGMENT = re.compile(r"^[\w.:@-]+$")
+
+
+def _resource_path(value: str) -> bool:
+    """A slash-separated name (a cloud resource path, an image with a template registry)."""
+    segments = value.split("/")
+    if len(segments) < 2 or not all(_PATH_SEGMENT.match(seg) for seg in segments):
+        return False
+    return len(segments) >= 4 or any(_CONSTANT.match(seg) and "_" in seg for seg in segments)
+
+
+def _about_a_digest(key: str | None, lines: list[str], number: int) -> bool:
+    """A hex string named or introduced as a hash (`sha256 = "…"`, SBOM `"alg": "SHA-256"`)."""
+    if key and key.lower() not in _GENERIC_KEYS:
+        return bool(_HASH_WORDS.search(key))
+    previous = lines[number - 2] if number >= 2 else ""
+    return bool(_HASH_WORDS.search(lines[number - 1]) or _HASH_WORDS.search(previous))
+
+
 def _keyword_value_ok(key: str | None, value: str) -> bool:
-    """KeywordDetector's hit holds a credential, not a reference, a flag or a name."""
+    """KeywordDetector's hit holds a credential, not a reference, a flag, a name or prose."""
     v = value.strip()
-    if len(v) < 4 or _FLAG_VALUE.match(v) or _ENV_NAME.match(v):
+    if len(v) < 4 or _FLAG_VALUE.match(v) or _CONSTANT.match(v) or _PROSE.match(v):
         return False
     if v.startswith(("/", "./", "../", "~/")) and " " not in v:
         return False  # a path to a secret file
@@ -406,7 +470,13 @@ def _supabase_role(value: str) -> str | None:
 
 def _looks_fake(value: str) -> bool:
     v = value.strip()
-    return is_placeholder(v) or bool(_FAKE.search(v)) or len(set(v)) <= 2
+    return (
+        is_placeholder(v)
+        or bool(_FAKE.search(v))
+        or len(set(v)) <= 2
+        or v.lower() in _DUMMY_WORDS
+        or bool(_ENCRYPTED.match(v))
+    )
 
 
 def _sha256(value: str) -> str:

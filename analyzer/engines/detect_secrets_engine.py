@@ -36,11 +36,14 @@ EXCLUDED_PLUGINS = frozenset({"IPPublicDetector"})
 EXCLUDED_FILTERS = frozenset({"detect_secrets.filters.common.is_invalid_file"})
 
 # Generated files detect-secrets' lock-file filter does not know; minified bundles and
-# source maps are one-line blobs whose "entropy" is code, not credentials.
+# source maps are one-line blobs whose "entropy" is code, not credentials; SBOMs hold hashes.
 _EXTRA_SKIPPED_NAMES = frozenset(
     {"pnpm-lock.yaml", "npm-shrinkwrap.json", "bun.lockb", "uv.lock", "go.sum", ".secrets.baseline"}
 )
-_EXTRA_SKIPPED_SUFFIXES = (".min.js", ".min.css", ".min.mjs", ".js.map", ".css.map")
+_EXTRA_SKIPPED_SUFFIXES = (
+    ".min.js", ".min.css", ".min.mjs", ".js.map", ".css.map",
+    ".cdx.json", ".cyclonedx.json", ".spdx.json", ".spdx",  # SBOMs: lists of file hashes
+)  # fmt: skip
 
 _YAML_KINDS = frozenset({"yaml", "compose", "kubernetes", "workflow"})
 
@@ -384,8 +387,16 @@ def _quoted(m: re.Match[str]) -> str:
 
 
 def _quote_yaml(line: str) -> str:
-    m = _YAML_KV.match(line) or _YAML_ITEM.match(line)
-    return _quoted(m) if m else line
+    m = _YAML_KV.match(line)
+    if m:
+        return _quoted(m)
+    m = _YAML_ITEM.match(line)
+    if not m:
+        return line
+    pair = _ENV_KV.match(m.group("val"))  # compose list form: `- NAME=value`
+    if pair:
+        return m.group("pre") + _quoted(pair) + (m.group("post") or "")
+    return _quoted(m)
 
 
 def _quote_env(line: str) -> str:

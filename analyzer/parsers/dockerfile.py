@@ -37,6 +37,12 @@ _VAR = re.compile(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}$]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
 )
 
+# Stage names that say "not for production": `dev`, `dev-envs`, `debug`, `test`, `local`...
+_DEV_STAGE = re.compile(
+    r"(?:^|[._-])(?:dev|devel|develop|development|devenv|debug|test|tests|testing|local)"
+    r"(?:$|[._-])"
+)
+
 MAX_BYTES = 2_000_000  # a Dockerfile larger than this is generated data, not a build recipe
 
 
@@ -124,6 +130,10 @@ class Stage:
         return [i for i in self.instructions if i.keyword in keywords]
 
 
+def _is_dev_stage(stage: Stage) -> bool:
+    return stage.name is not None and bool(_DEV_STAGE.search(stage.name))
+
+
 @dataclass(frozen=True)
 class Dockerfile:
     path: str
@@ -136,6 +146,24 @@ class Dockerfile:
     @property
     def final_stage(self) -> Stage:
         return self.stages[-1]
+
+    @property
+    def shipped_stage(self) -> Stage:
+        """The stage a production build produces.
+
+        The last stage, unless it is named for development (`dev-envs`,
+        `debug`, `test`): such a file is built for production with `--target`,
+        and the last stage not named for development is the likely target.
+        """
+        for stage in reversed(self.stages):
+            if not _is_dev_stage(stage):
+                return stage
+        return self.final_stage
+
+    @property
+    def development_only(self) -> bool:
+        """Every stage is named for development: the file builds no production image."""
+        return bool(self.stages) and all(_is_dev_stage(st) for st in self.stages)
 
     def stage_named(self, name: str) -> Stage | None:
         """An earlier stage a FROM or --from can name: by alias or by index."""
@@ -340,9 +368,7 @@ def _join(
         segment, col = lines[i], 1
 
 
-def _shift(
-    pieces: list[tuple[int, int, int]], lead: int, total: int
-) -> list[tuple[int, int, int]]:
+def _shift(pieces: list[tuple[int, int, int]], lead: int, total: int) -> list[tuple[int, int, int]]:
     """Pieces re-based after `lead` leading characters of the joined text are stripped."""
     out: list[tuple[int, int, int]] = []
     ends = [p[0] for p in pieces[1:]] + [total]
@@ -366,7 +392,7 @@ def _flags(keyword: str, args: str) -> tuple[tuple[str, ...], str]:
         if not m:
             break
         flags.append(m.group(0))
-        rest = rest[m.end():].lstrip()
+        rest = rest[m.end() :].lstrip()
     return tuple(flags), rest
 
 
@@ -382,9 +408,7 @@ def _exec_form(body: str) -> tuple[str, ...] | None:
     return None
 
 
-def _heredocs(
-    lines: list[str], start: int, body: str
-) -> tuple[list[tuple[str, int]], int, str]:
+def _heredocs(lines: list[str], start: int, body: str) -> tuple[list[tuple[str, int]], int, str]:
     """Bodies of the `<<WORD` heredocs opened in `body`, read from line index `start` on.
 
     Returns ((body, 1-based line of its first line) ..., index of the last line
