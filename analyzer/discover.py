@@ -211,7 +211,7 @@ def kind_by_name(rel: str) -> str | None:
         if lower in ("kustomization.yaml", "kustomization.yml"):
             return "kubernetes"  # often has no apiVersion/kind, yet rewrites images and replicas
         return None  # kubernetes or plain yaml: the content decides
-    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env") or ".env." in lower:
         return "env"
     if lower.endswith(".sql"):
         return "sql"

@@ -36,6 +36,7 @@ from tests.conftest import write_tree
         (".env", "", "env"),
         (".env.production", "", "env"),
         ("prod.env", "", "env"),
+        ("deploy/prod.env.example", "", "env"),
         ("supabase/migrations/001_init.sql", "", "sql"),
         ("supabase/config.toml", "", "supabase-config"),
         ("nginx/nginx.conf", "", "nginx"),
