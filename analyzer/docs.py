@@ -20,6 +20,14 @@ _DOMAINS = {
     "CMP": "docker-compose",
     "K8S": "Kubernetes",
     "SEC": "Secrets",
+    "API": "FastAPI application",
+    "PY": "Python code",
+    "SQL": "SQL and Supabase migrations",
+    "SUPA": "Supabase configuration",
+    "NGX": "nginx",
+    "FE": "Frontend",
+    "WF": "GitHub workflows",
+    "REPO": "Repository",
     "PR": "The scan itself",
 }
 

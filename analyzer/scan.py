@@ -42,6 +42,11 @@ PARSERS: dict[str, str] = {
     "kubernetes": "yamlfile",
     "workflow": "yamlfile",
     "env": "envfile",
+    "python": "python",
+    "sql": "sql",
+    "supabase-config": "supabase_config",
+    "nginx": "nginx",
+    "js": "javascript",
 }
 # kinds where an empty file is a mistake worth a note (an empty __init__.py or .env is normal)
 EMPTY_IS_SUSPECT = frozenset({"dockerfile", "compose", "workflow", "supabase-config", "nginx"})
@@ -231,7 +236,13 @@ def parser_for(kind: str) -> Callable[[SourceFile], Any] | None:
     module = PARSERS.get(kind)
     if module is None:
         return None
-    parse: Callable[[SourceFile], Any] = importlib.import_module(f"analyzer.parsers.{module}").parse
+    name = f"analyzer.parsers.{module}"
+    try:
+        parse: Callable[[SourceFile], Any] = importlib.import_module(name).parse
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None  # a kind whose parser this release does not ship yet
     return parse
 
 
