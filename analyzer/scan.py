@@ -23,7 +23,7 @@ from typing import Any
 
 import pathspec
 
-from analyzer import catalog, discover
+from analyzer import catalog, discover, runcontext
 from analyzer.checks import registry
 from analyzer.config import Config
 from analyzer.errors import UsageError
@@ -99,22 +99,8 @@ def scan(
     registry.load_all()
     candidates = discover.discover(root, paths, config.exclude)
     plan = Plan(str(root), frozenset(rules), config.max_file_bytes, debug)
-    results = _extract_all(plan, candidates, jobs)
-    findings: list[Finding] = [f for r in results for f in r.findings]
-    if paths is None:
-        findings.extend(_judge(plan, results))
-    else:
-        # A hook run names a few files, but "no autoscaler targets this Deployment" is only
-        # true of the whole repository: judge with every file's facts, report on the named ones.
-        named = {c.path for c in candidates}
-        context = [
-            c
-            for c in discover.discover(root, None, config.exclude)
-            if c.path not in named and _is_context(c.path)
-        ]
-        context_plan = replace(plan, codes=frozenset())  # parse only, run no file rules
-        everything = results + _extract_all(context_plan, context, jobs)
-        findings.extend(f for f in _judge(plan, everything) if f.path in named)
+    with runcontext.using(config):
+        results, findings = _extract_and_judge(root, config, plan, candidates, paths, jobs)
     findings = [f for f in findings if f.code in rules]
     findings = _yield_to_specific(findings, rules)
     ignores = {r.path: r.ignores for r in results}
@@ -131,9 +117,37 @@ def scan(
     )
 
 
+def _extract_and_judge(
+    root: Path,
+    config: Config,
+    plan: Plan,
+    candidates: list[discover.Candidate],
+    paths: Sequence[Path] | None,
+    jobs: int,
+) -> tuple[list[FileResult], list[Finding]]:
+    results = _extract_all(plan, candidates, jobs, config)
+    findings: list[Finding] = [f for r in results for f in r.findings]
+    if paths is None:
+        findings.extend(_judge(plan, results))
+    else:
+        # A hook run names a few files, but "no autoscaler targets this Deployment" is only
+        # true of the whole repository: judge with every file's facts, report on the named ones.
+        named = {c.path for c in candidates}
+        context = [
+            c
+            for c in discover.discover(root, None, config.exclude)
+            if c.path not in named and _is_context(c.path)
+        ]
+        context_plan = replace(plan, codes=frozenset())  # parse only, run no file rules
+        everything = results + _extract_all(context_plan, context, jobs, config)
+        findings.extend(f for f in _judge(plan, everything) if f.path in named)
+    return results, findings
+
+
 def _is_context(rel: str) -> bool:
-    """Files whose facts repository rules read (manifests, compose files, Dockerfiles)."""
-    return discover.kind_by_name(rel) in ("dockerfile", "compose", "kubernetes") or rel.endswith(
+    """Files whose facts repository rules read (manifests, compose, Dockerfiles, the app)."""
+    kinds = ("dockerfile", "compose", "kubernetes", "python", "sql", "nginx", "supabase-config")
+    return discover.kind_by_name(rel) in kinds or rel.endswith(
         (".yaml", ".yml")
     )
 
@@ -155,10 +169,14 @@ def _yield_to_specific(findings: list[Finding], rules: dict[str, Rule]) -> list[
     return [f for f in findings if f.code != GENERIC_SECRET or (f.path, f.line) not in specific]
 
 
-def _extract_all(plan: Plan, candidates: list[discover.Candidate], jobs: int) -> list[FileResult]:
+def _extract_all(
+    plan: Plan, candidates: list[discover.Candidate], jobs: int, config: Config
+) -> list[FileResult]:
     if jobs > 1 and len(candidates) >= PARALLEL_THRESHOLD:
         chunk = max(8, len(candidates) // (jobs * 8))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs, initializer=runcontext.set_config, initargs=(config,)
+        ) as pool:
             return list(pool.map(extract, [plan] * len(candidates), candidates, chunksize=chunk))
     return [extract(plan, c) for c in candidates]
 

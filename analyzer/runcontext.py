@@ -1,0 +1,37 @@
+"""The configuration of the scan in progress, for the few checks that need it.
+
+Checks are plain functions of facts; a handful also need a setting (the
+routes the team declared public, say). Passing the config through every
+check signature would burden all of them for a few, so the scan publishes it
+here for the duration of a run, in the main process and in each worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from analyzer.config import Config
+
+_current = Config()
+
+
+def config() -> Config:
+    """The configuration of the scan that is running (defaults outside a scan)."""
+    return _current
+
+
+def set_config(config: Config) -> None:
+    """Worker-process initializer: a process pool cannot share the parent's variable."""
+    global _current
+    _current = config
+
+
+@contextmanager
+def using(config: Config) -> Iterator[None]:
+    global _current
+    previous, _current = _current, config
+    try:
+        yield
+    finally:
+        _current = previous
