@@ -22,7 +22,7 @@ from analyzer import config as config_mod
 from analyzer.errors import UsageError
 from analyzer.model import ScanResult
 
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "markdown", "gitlab", "junit")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write a SARIF report to FILE (one scan, two reports)",
     )
+    scan.add_argument(
+        "--sarif-category",
+        metavar="NAME",
+        help="code-scanning category (default: prodready, or prodready/FOLDER for a subfolder)",
+    )
     _common(scan)
     scan.add_argument("--fail-on", choices=config_mod.FAIL_ON, default=None)
     scan.add_argument(
@@ -64,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)"
     )
     scan.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    scan.add_argument(
+        "--strict",
+        action="store_true",
+        help="report inline suppressions and the scanned tree's configured ignores, but do not "
+        "apply them (a --config FILE is trusted and applied)",
+    )
     scan.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
 
     base = sub.add_parser("baseline", help="record today's findings as accepted")
@@ -74,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="list the rule catalog")
     rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    review = sub.add_parser(
+        "review", help="post a SARIF report's findings as a pull-request review (GitHub)"
+    )
+    review.add_argument("sarif", type=Path, metavar="SARIF", help="SARIF file of the scan")
+    review.add_argument("--repo", metavar="OWNER/NAME", help="default: $GITHUB_REPOSITORY")
+    review.add_argument("--pr", type=int, metavar="N", help="default: from $GITHUB_EVENT_PATH")
+    review.add_argument("--commit", metavar="SHA", help="default: the pull request's head")
 
     explain = sub.add_parser("explain", help="why a rule matters, with examples")
     explain.add_argument("rule", metavar="RULE", help="rule code or name, e.g. K8S001")
@@ -105,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scan(args)
         if args.command == "baseline":
             return _baseline(args)
+        if args.command == "review":
+            return _review(args)
         if args.command == "rules":
             return _rules(args)
         return _explain(args)
@@ -149,7 +170,11 @@ def _config(args: argparse.Namespace, root: Path) -> config_mod.Config:
     cfg = config_mod.load(path)
     if args.select is not None:
         cfg = replace(cfg, select=tuple(args.select))
-    if args.ignore is not None:
+    if getattr(args, "strict", False):
+        cli_select = tuple(args.select) if args.select is not None else None
+        cli_ignore = tuple(args.ignore or ())
+        cfg = config_mod.strict(cfg, cli_select, cli_ignore, trusted=args.config is not None)
+    elif args.ignore is not None:
         cfg = replace(cfg, ignore=cfg.ignore + tuple(args.ignore))
     if getattr(args, "fail_on", None):
         cfg = replace(cfg, fail_on=args.fail_on)
@@ -177,6 +202,7 @@ def _run_scan(args: argparse.Namespace, paths: list[Path]) -> tuple[ScanResult, 
 
 def _scan(args: argparse.Namespace) -> int:
     from analyzer import report
+    from analyzer.report import sarif as sarif_report
 
     result, cfg = _run_scan(args, list(args.paths))
     if args.baseline is not None:
@@ -185,15 +211,7 @@ def _scan(args: argparse.Namespace) -> int:
             result, findings=tuple(f for f in result.findings if f.fingerprint not in accepted)
         )
     if args.diff_base:
-        changed = diffbase.changed_lines(Path(result.root), args.diff_base)
-        result = replace(
-            result,
-            findings=tuple(
-                f
-                for f in result.findings
-                if f.path in changed and (f.line is None or f.line in changed[f.path])
-            ),
-        )
+        result = diffbase.restrict(result, args.diff_base, cfg, jobs=_jobs(args.jobs))
     color = (
         args.format == "text"
         and args.output is None
@@ -201,10 +219,14 @@ def _scan(args: argparse.Namespace) -> int:
         and "NO_COLOR" not in os.environ
     )
     checkout = _checkout_relative(result)
-    shown = checkout if args.format in ("github", "sarif") else result
-    _write(args.output, report.render(args.format, shown, color=color))
+    shown = checkout if args.format in ("github", "sarif", "gitlab", "junit") else result
+    category = args.sarif_category or sarif_report.category_for(result.root)
+    if args.format == "sarif":
+        _write(args.output, sarif_report.render(shown, category=category))
+    else:
+        _write(args.output, report.render(args.format, shown, color=color))
     if args.sarif is not None:
-        _write(args.sarif, report.render("sarif", checkout))
+        _write(args.sarif, sarif_report.render(checkout, category=category))
     if args.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         from analyzer.report.github import write_step_summary
 
@@ -283,6 +305,19 @@ def _rules(args: argparse.Namespace) -> int:
         for r in rules.values()
     ]
     _write(None, "\n".join(lines) + f"\n{len(rules)} rules\n")
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    from analyzer import review
+
+    outcome = review.run(args.sarif, repository=args.repo, pr=args.pr, commit=args.commit)
+    print(
+        f"prodready: review {outcome.review}; {outcome.added} comment(s) added, "
+        f"{outcome.edited} edited, {outcome.resolved} resolved"
+        + (f", {outcome.not_in_diff} outside the diff" if outcome.not_in_diff else ""),
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from analyzer import bounds
 from analyzer.errors import UsageError
 from analyzer.model import Severity
 
@@ -21,7 +22,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 FAIL_ON = ("error", "warning", "note", "never")
-DEFAULT_MAX_FILE_BYTES = 2_000_000
+DEFAULT_MAX_FILE_BYTES = bounds.DEFAULT_MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,13 @@ class Config:
     fail_on: str = "warning"
     public_routes: tuple[str, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_file_seconds: float = bounds.DEFAULT_MAX_FILE_SECONDS  # 0: no time budget
+    max_yaml_nodes: int = bounds.DEFAULT_MAX_YAML_NODES
+    max_yaml_depth: int = bounds.DEFAULT_MAX_YAML_DEPTH
+    # --strict: inline suppressions and the configured ignores are reported, not applied;
+    # `unapplied` keeps the configured ones as (glob, rules) pairs ("**" for `ignore`)
+    strict: bool = False
+    unapplied: tuple[tuple[str, tuple[str, ...]], ...] = ()
     source: str | None = None  # the file the settings came from, for messages
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -49,6 +57,9 @@ _KEYS = {
     "fail-on",
     "public-routes",
     "max-file-bytes",
+    "max-file-seconds",
+    "max-yaml-nodes",
+    "max-yaml-depth",
 }
 
 
@@ -88,21 +99,76 @@ def from_table(table: Mapping[str, Any], source: str) -> Config:
     ppi = table.get("per-path-ignores", {})
     if not isinstance(ppi, dict):
         raise UsageError(f"{source}: per-path-ignores must be a table of glob = [rules]")
-    max_bytes = table.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES)
-    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
-        raise UsageError(f"{source}: max-file-bytes must be a positive integer")
+    max_bytes = _positive_int(table, "max-file-bytes", DEFAULT_MAX_FILE_BYTES, source)
+    seconds = table.get("max-file-seconds", bounds.DEFAULT_MAX_FILE_SECONDS)
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not seconds >= 0:
+        raise UsageError(f"{source}: max-file-seconds must be a number >= 0 (0: no limit)")
+    for glob in (*_strings(table, "exclude", source), *ppi):
+        _check_glob(str(glob), source)
     return Config(
         select=_strings(table, "select", source),
         ignore=_strings(table, "ignore", source),
         exclude=_strings(table, "exclude", source),
         per_path_ignores=tuple(
-            (str(glob), _strings({"x": codes}, "x", f"{source}: per-path-ignores {glob!r}"))
+            (
+                str(glob),
+                _strings(
+                    {f"per-path-ignores {glob!r}": codes}, f"per-path-ignores {glob!r}", source
+                ),
+            )
             for glob, codes in ppi.items()
         ),
         fail_on=str(fail_on),
         public_routes=_strings(table, "public-routes", source),
         max_file_bytes=max_bytes,
+        max_file_seconds=float(seconds),
+        max_yaml_nodes=_positive_int(
+            table, "max-yaml-nodes", bounds.DEFAULT_MAX_YAML_NODES, source
+        ),
+        max_yaml_depth=_positive_int(
+            table, "max-yaml-depth", bounds.DEFAULT_MAX_YAML_DEPTH, source
+        ),
         source=source,
+    )
+
+
+def _check_glob(glob: str, source: str) -> None:
+    import pathspec
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([glob])
+    except Exception as exc:  # pathspec raises ValueError subclasses and re.error
+        raise UsageError(f"{source}: invalid pattern {glob!r}: {exc}") from None
+
+
+def _positive_int(table: Mapping[str, Any], key: str, default: int, source: str) -> int:
+    value = table.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise UsageError(f"{source}: {key} must be a positive integer, not {value!r}")
+    return value
+
+
+def strict(
+    config: Config, select: tuple[str, ...] | None, ignore: tuple[str, ...], trusted: bool
+) -> Config:
+    """The configuration for `--strict`: ignores found in the scanned tree are shown, not applied.
+
+    A pull request can edit the configuration it is checked with; under
+    `--strict` only the command line (the workflow) and a configuration file
+    the workflow names with `--config` (`trusted`) may switch rules off.
+    `exclude` still applies: it decides which files are the project's, not
+    which rules run. Inline suppressions are never applied under --strict.
+    """
+    if trusted:
+        return replace(config, ignore=config.ignore + ignore, strict=True)
+    unapplied = ((("**", config.ignore),) if config.ignore else ()) + config.per_path_ignores
+    return replace(
+        config,
+        select=select or (),
+        ignore=ignore,
+        per_path_ignores=(),
+        strict=True,
+        unapplied=unapplied,
     )
 
 

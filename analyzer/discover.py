@@ -160,7 +160,7 @@ def _walk(root: Path) -> Iterator[str]:
         if ignore_file.is_file():
             try:
                 lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-                specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
+                specs.append((rel_dir, _lenient_spec(lines)))
             except (OSError, ValueError):
                 pass
 
@@ -187,6 +187,22 @@ def _walk(root: Path) -> Iterator[str]:
             rel = f"{rel_dir}/{f}" if rel_dir else f
             if not ignored(rel, False):
                 yield rel
+
+
+def _lenient_spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    """A .gitignore's patterns, minus the ones that do not compile (`[z-a]`, a lone `!`).
+
+    git skips a pattern it cannot use and honours the rest; one odd line must not
+    end the scan nor void the whole file.
+    """
+    usable = []
+    for line in lines:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except Exception:  # pathspec raises ValueError subclasses and re.error
+            continue
+        usable.append(line)
+    return pathspec.GitIgnoreSpec.from_lines(usable)
 
 
 def kind_by_name(rel: str) -> str | None:

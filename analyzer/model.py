@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from analyzer.evidence import Evidence
 
 
 class Severity(str, enum.Enum):
@@ -123,16 +126,18 @@ class InlineIgnore:
 class ScanResult:
     """Everything a report needs: the findings (suppressed ones included) and their rules."""
 
-    root: str  # the scanned root, as the user named it (never printed with secrets)
+    # the scanned root, as the user named it
+    root: str
     findings: tuple[Finding, ...]
-    rules: dict[str, Rule]  # every rule in effect for this scan, by code
+    # every rule in effect for this scan, by code
+    rules: dict[str, Rule]
     files_scanned: int
-    kinds: dict[
-        str, int
-    ]  # files scanned per kind: tells the markdown report what is not applicable
-    skipped_rules: tuple[
-        str, ...
-    ] = ()  # rules that could not run (e.g. an optional engine is absent)
+    # files scanned per kind: tells the checklist report what is not applicable
+    kinds: dict[str, int]
+    # rules that could not run (an optional engine is absent): reported as skipped, not passed
+    skipped_rules: tuple[str, ...] = ()
+    # positive evidence per checklist item, for the checklist report
+    evidence: tuple[Evidence, ...] = ()
 
     @property
     def active(self) -> tuple[Finding, ...]:

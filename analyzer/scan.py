@@ -23,8 +23,9 @@ from typing import Any
 
 import pathspec
 
-from analyzer import catalog, discover, runcontext
+from analyzer import bounds, catalog, discover, evidence, runcontext
 from analyzer.checks import registry
+from analyzer.engines import semgrep_engine
 from analyzer.config import Config
 from analyzer.errors import UsageError
 from analyzer.model import FileResult, Finding, Rule, ScanResult, SourceFile
@@ -61,11 +62,20 @@ class Plan:
     codes: frozenset[str]
     max_file_bytes: int
     debug: bool = False
+    max_file_seconds: float = bounds.DEFAULT_MAX_FILE_SECONDS
+    max_yaml_nodes: int = bounds.DEFAULT_MAX_YAML_NODES
+    max_yaml_depth: int = bounds.DEFAULT_MAX_YAML_DEPTH
+
+    def bounds(self) -> bounds.Bounds:
+        return bounds.Bounds(
+            self.max_file_bytes, self.max_file_seconds, self.max_yaml_nodes, self.max_yaml_depth
+        )
 
 
 def select_rules(rules: dict[str, Rule], config: Config) -> dict[str, Rule]:
     """The rules in effect: `select` narrows, `ignore` removes; bad tokens are usage errors."""
-    for token in config.select + config.ignore:
+    scoped = [t for _, tokens in (*config.per_path_ignores, *config.unapplied) for t in tokens]
+    for token in (*config.select, *config.ignore, *scoped):
         if not any(rule_matches(r, token) for r in rules.values()) and not _is_checklist_token(
             token
         ):
@@ -98,15 +108,27 @@ def scan(
     rules = select_rules(catalog.load(), config)
     registry.load_all()
     candidates = discover.discover(root, paths, config.exclude)
-    plan = Plan(str(root), frozenset(rules), config.max_file_bytes, debug)
+    plan = Plan(
+        str(root),
+        frozenset(rules),
+        config.max_file_bytes,
+        debug,
+        config.max_file_seconds,
+        config.max_yaml_nodes,
+        config.max_yaml_depth,
+    )
     with runcontext.using(config):
-        results, findings = _extract_and_judge(root, config, plan, candidates, paths, jobs)
+        results, findings, everything = _extract_and_judge(
+            root, config, plan, candidates, paths, jobs
+        )
     findings = [f for f in findings if f.code in rules]
     findings = _yield_to_specific(findings, rules)
     ignores = {r.path: r.ignores for r in results}
     findings.extend(_invalid_suppressions(results, rules))
     findings = _per_path_filter(findings, config)
-    final = _complete(findings, rules, ignores)
+    final = _complete(findings, rules, ignores, config.strict)
+    if config.unapplied:
+        final = _mark_unapplied(final, rules, config)
     kinds = Counter(r.kind for r in results)
     return ScanResult(
         root=str(root),
@@ -114,6 +136,8 @@ def scan(
         rules=rules,
         files_scanned=len(results),
         kinds=dict(sorted(kinds.items())),
+        skipped_rules=semgrep_engine.skipped_rules(frozenset(rules)),
+        evidence=evidence.collect(everything),
     )
 
 
@@ -124,11 +148,13 @@ def _extract_and_judge(
     candidates: list[discover.Candidate],
     paths: Sequence[Path] | None,
     jobs: int,
-) -> tuple[list[FileResult], list[Finding]]:
+) -> tuple[list[FileResult], list[Finding], list[FileResult]]:
+    """(results of the scanned files, their findings, every result the judge saw)."""
     results = _extract_all(plan, candidates, jobs, config)
     findings: list[Finding] = [f for r in results for f in r.findings]
     if paths is None:
         findings.extend(_judge(plan, results))
+        return results, findings, results
     else:
         # A hook run names a few files, but "no autoscaler targets this Deployment" is only
         # true of the whole repository: judge with every file's facts, report on the named ones.
@@ -141,15 +167,13 @@ def _extract_and_judge(
         context_plan = replace(plan, codes=frozenset())  # parse only, run no file rules
         everything = results + _extract_all(context_plan, context, jobs, config)
         findings.extend(f for f in _judge(plan, everything) if f.path in named)
-    return results, findings
+    return results, findings, everything
 
 
 def _is_context(rel: str) -> bool:
     """Files whose facts repository rules read (manifests, compose, Dockerfiles, the app)."""
     kinds = ("dockerfile", "compose", "kubernetes", "python", "sql", "nginx", "supabase-config")
-    return discover.kind_by_name(rel) in kinds or rel.endswith(
-        (".yaml", ".yml")
-    )
+    return discover.kind_by_name(rel) in kinds or rel.endswith((".yaml", ".yml"))
 
 
 GENERIC_SECRET = "SEC001"
@@ -183,29 +207,48 @@ def _extract_all(
 
 def extract(plan: Plan, candidate: discover.Candidate) -> FileResult:
     """One file, start to end; never raises, so one odd file cannot stop a scan."""
+    findings: list[Finding] = []  # filled as we go, so a timeout keeps what was found
+    try:
+        with bounds.applied(plan.bounds()), bounds.time_budget(plan.max_file_seconds):
+            return _extract(plan, candidate, findings)
+    except bounds.FileTimeout:
+        reason = (
+            f"took longer than {plan.max_file_seconds:g} s (max-file-seconds); "
+            "stopped, later rules of this file did not run"
+        )
+        return FileResult(
+            candidate.path,
+            _kind_guess(candidate.path),
+            (*findings, _note(candidate.path, reason, None)),
+        )
+
+
+def _kind_guess(rel: str) -> str:
+    """The kind a name suggests, for files whose content could not be read."""
+    return discover.kind_by_name(rel) or (
+        "yaml" if rel.lower().endswith((".yaml", ".yml")) else "other"
+    )
+
+
+def _extract(plan: Plan, candidate: discover.Candidate, findings: list[Finding]) -> FileResult:
     rel = candidate.path
     if candidate.skip_reason == "symlink" or candidate.skip_reason == "vanished":
         return FileResult(rel, "skipped")
     if candidate.skip_reason:
-        kind = discover.kind_by_name(rel) or (
-            "yaml" if rel.endswith((".yaml", ".yml")) else "other"
-        )
+        kind = _kind_guess(rel)
         if kind not in discover.PARSED_KINDS:  # a dangling link to docs or assets says nothing
             return FileResult(rel, "skipped")
         return _not_scanned(rel, kind, candidate.skip_reason)
     try:
         text, problem = read_text(Path(plan.root) / rel, plan.max_file_bytes)
     except OSError as exc:
-        return _not_scanned(
-            rel, discover.kind_by_name(rel) or "other", f"cannot read: {exc.strerror}"
-        )
+        return _not_scanned(rel, _kind_guess(rel), f"cannot read: {exc.strerror}")
     if text is None:
-        kind = discover.kind_by_name(rel) or "other"
+        kind = _kind_guess(rel)
         if kind in discover.PARSED_KINDS or (problem or "").startswith("larger"):
             return _not_scanned(rel, kind, problem or "not text")
         return FileResult(rel, "binary")
     kind = discover.classify(rel, text)
-    findings: list[Finding] = []
     if problem:  # decoded, but lossily: say so and scan what we could read
         findings.append(_note(rel, problem, None))
     if kind == "helm":
@@ -244,6 +287,10 @@ def extract(plan: Plan, candidate: discover.Candidate) -> FileResult:
         try:
             produced = check.fn(facts if check.kind == kind else source)
             findings.extend(_anchored(f, lines) for f in produced)
+        except (RecursionError, MemoryError) as exc:
+            findings.append(
+                _note(rel, f"too deeply nested or too large to check ({type(exc).__name__})", None)
+            )
         except Exception as exc:
             findings.append(_crash_note(rel, "/".join(check.codes), exc, plan.debug))
     return FileResult(rel, kind, tuple(findings), facts, inline_ignores(lines))
@@ -323,7 +370,9 @@ def _crash_note(path: str, where: str, exc: BaseException, debug: bool) -> Findi
 
 def _judge(plan: Plan, results: list[FileResult]) -> list[Finding]:
     out: list[Finding] = []
-    usable = [r for r in results if r.facts is not None]
+    # every file, except those whose parser failed: a repository rule may look for a file by
+    # name alone (a Dependabot config, a lock file), but never gets half-understood facts
+    usable = [r for r in results if r.facts is not None or parser_for(r.kind) is None]
     for check in registry.REPO_CHECKS:
         if not plan.codes.intersection(check.codes):
             continue
@@ -384,8 +433,41 @@ def _per_path_filter(findings: list[Finding], config: Config) -> list[Finding]:
     return [f for f in findings if not dropped(f)]
 
 
+def _mark_unapplied(
+    findings: list[Finding], rules: dict[str, Rule], config: Config
+) -> list[Finding]:
+    """Under --strict: say which configured ignore would have hidden a finding."""
+    specs = [
+        (glob, pathspec.GitIgnoreSpec.from_lines([glob]), tokens)
+        for glob, tokens in config.unapplied
+    ]
+    out = []
+    for f in findings:
+        hit = next(
+            (
+                (glob, t)
+                for glob, spec, tokens in specs
+                for t in tokens
+                if spec.match_file(f.path) and rule_matches(rules[f.code], t)
+            ),
+            None,
+        )
+        if hit is not None:
+            where = "ignore" if hit[0] == "**" else f"per-path-ignores {hit[0]!r}"
+            source = config.source or "the configuration"
+            f = replace(
+                f,
+                message=f"{f.message} [ignored by {where} = {hit[1]!r} in {source}; not applied: --strict]",
+            )
+        out.append(f)
+    return out
+
+
 def _complete(
-    findings: Iterable[Finding], rules: dict[str, Rule], ignores: dict[str, tuple[Any, ...]]
+    findings: Iterable[Finding],
+    rules: dict[str, Rule],
+    ignores: dict[str, tuple[Any, ...]],
+    strict: bool = False,
 ) -> list[Finding]:
     """Severity and checklist from the catalog, fingerprint, suppression; sorted; no duplicates."""
     unique: dict[tuple[Any, ...], Finding] = {}
@@ -411,6 +493,12 @@ def _complete(
                 ):
                     reason = ig.reason
                     break
+        if strict and reason is not None:  # shown, not applied: the reviewer sees every one
+            f = replace(
+                f,
+                message=f"{f.message} [suppressed in source: {reason!r}; not applied: --strict]",
+            )
+            reason = None
         out.append(
             replace(
                 f,

@@ -65,6 +65,9 @@ def test_inputs_have_descriptions_and_documented_defaults() -> None:
         "sarif-file": "prodready.sarif",
         "upload-sarif": "true",
         "args": "",
+        "diff-base": "auto",
+        "comment": "false",
+        "token": "${{ github.token }}",
     }
     for name, spec in inputs.items():
         assert spec.get("description", "").strip(), f"input {name} has no description"
@@ -97,7 +100,7 @@ def test_actions_are_pinned_by_commit_sha_and_sarif_upload_always_runs() -> None
     assert len(upload) == 1
     condition = upload[0]["if"]
     assert "always()" in condition and "inputs.upload-sarif == 'true'" in condition
-    assert upload[0]["with"]["category"] == "prodready"
+    assert upload[0]["with"]["category"] == "${{ steps.scan.outputs.category }}"
     source = ACTION.read_text(encoding="utf-8")
     assert re.search(r"#\s*github/codeql-action v\d+\.\d+\.\d+", source), "cite the tag"
 
@@ -108,7 +111,11 @@ def test_example_workflow_has_least_privilege_and_pinned_checkout() -> None:
     assert {"pull_request", "push"} <= set(triggers)
     assert workflow["permissions"] == {"contents": "read"}
     job = next(iter(workflow["jobs"].values()))
-    assert job["permissions"] == {"contents": "read", "security-events": "write"}
+    assert job["permissions"] == {
+        "contents": "read",
+        "security-events": "write",
+        "pull-requests": "write",  # comment: "true"
+    }
     checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert SHA_PINNED.match(checkout["uses"])
     for step in job["steps"]:
@@ -163,18 +170,63 @@ def _read_outputs(path: Path) -> dict[str, str]:
     return outputs
 
 
-def _substitute(text: str, inputs: Mapping[str, str], steps: Mapping[str, dict[str, str]]) -> str:
+def _lookup(
+    expr: str,
+    inputs: Mapping[str, str],
+    steps: Mapping[str, dict[str, str]],
+    github: Mapping[str, str],
+) -> str:
+    if m := re.fullmatch(r"inputs\.([\w-]+)", expr):
+        return inputs[m.group(1)]
+    if m := re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expr):
+        return steps.get(m.group(1), {}).get(m.group(2), "")
+    if m := re.fullmatch(r"github\.([\w.-]+)", expr):
+        return github.get(m.group(1), "")
+    raise AssertionError(f"unexpected expression in action.yml: {expr}")
+
+
+def _substitute(
+    text: str,
+    inputs: Mapping[str, str],
+    steps: Mapping[str, dict[str, str]],
+    github: Mapping[str, str] | None = None,
+) -> str:
     """Evaluate the only expressions the action may use in `env:` and `outputs:`."""
+    return EXPRESSION.sub(lambda m: _lookup(m.group(1), inputs, steps, github or {}), text)
 
-    def value(match: re.Match[str]) -> str:
-        expr = match.group(1)
-        if m := re.fullmatch(r"inputs\.([\w-]+)", expr):
-            return inputs[m.group(1)]
-        if m := re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expr):
-            return steps.get(m.group(1), {}).get(m.group(2), "")
-        raise AssertionError(f"unexpected expression in action.yml: {expr}")
 
-    return EXPRESSION.sub(value, text)
+def _condition(
+    text: str,
+    inputs: Mapping[str, str],
+    steps: Mapping[str, dict[str, str]],
+    github: Mapping[str, str],
+    failed: bool,
+) -> bool:
+    """An `if:` as the runner reads it, for the operators action.yml uses."""
+    if not text.strip():
+        return not failed
+    expr = EXPRESSION.sub(lambda m: m.group(1), text).replace("\n", " ")
+    if "always()" not in expr and failed:
+        return False
+    names = r"(?:inputs|steps|github)\.[\w.-]+"
+    expr = re.sub(names, lambda m: repr(_lookup(m.group(0), inputs, steps, github)), expr)
+    expr = expr.replace("always()", "True").replace("&&", " and ").replace("||", " or ")
+    expr = re.sub(r"!(?!=)", " not ", expr)
+    return bool(eval(expr, {"__builtins__": {}}))
+
+
+def _github_context(env: Mapping[str, str]) -> dict[str, str]:
+    """The few `github.*` values action.yml reads, from the variables the runner sets."""
+    context = {
+        "event_name": env.get("GITHUB_EVENT_NAME", "push"),
+        "repository": env.get("GITHUB_REPOSITORY", "acme/call-center"),
+        "token": env.get("TEST_GITHUB_TOKEN", "ghs_defaultTestToken"),
+    }
+    if env.get("GITHUB_EVENT_PATH"):
+        payload = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+        head_repo = (((payload.get("pull_request") or {}).get("head") or {}).get("repo")) or {}
+        context["event.pull_request.head.repo.full_name"] = head_repo.get("full_name", "")
+    return context
 
 
 def _runner_env(workspace: Path, runner_temp: Path) -> dict[str, str]:
@@ -198,20 +250,32 @@ def _runner_env(workspace: Path, runner_temp: Path) -> dict[str, str]:
 
 
 def run_action(
-    workspace: Path, runner_temp: Path, only: str | None = None, **inputs: str
+    workspace: Path,
+    runner_temp: Path,
+    only: str | None = None,
+    env: Mapping[str, str] | None = None,
+    **inputs: str,
 ) -> ActionRun:
-    """Run the `run:` steps of action.yml like a runner: bash, in order, `if:` honoured."""
+    """Run the `run:` steps of action.yml like a runner: bash, in order, `if:` honoured.
+
+    `env` adds runner variables (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, ...);
+    the `github` context of expressions is read from them as the runner fills both.
+    """
     action = _action()
-    values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    base_env = dict(_runner_env(workspace, runner_temp), **(env or {}))
+    github = _github_context(base_env)
+    values = {
+        name: _substitute(str(spec.get("default", "")), {}, {}, github)
+        for name, spec in action["inputs"].items()
+    }
     values.update({name.replace("_", "-"): value for name, value in inputs.items()})
-    base_env = _runner_env(workspace, runner_temp)
     step_outputs: dict[str, dict[str, str]] = {}
     runs: list[StepRun] = []
     for index, step in enumerate(action["runs"]["steps"]):
         if "uses" in step or (only is not None and step.get("id") != only):
             continue
-        condition = str(step.get("if", ""))
-        if any(r.returncode for r in runs) and "always()" not in condition:
+        failed = any(r.returncode for r in runs)
+        if not _condition(str(step.get("if", "")), values, step_outputs, github, failed):
             continue
         output_file = runner_temp / f"output-{index}"
         output_file.write_text("", encoding="utf-8")
@@ -355,3 +419,176 @@ def test_inputs_are_data_not_code_and_errors_fail_with_exit_2(
     assert run.outputs["sarif-file"] == ""
     assert run.returncode == 2
     assert "::error title=prodready::" in run.stdout
+
+
+# --- pull requests ---------------------------------------------------------------------------
+
+PR_FILES = ("Dockerfile", "docker-compose.yml", "k8s/api.yaml")
+GIT = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", "-c", "commit.gpgsign=false"]
+
+
+def _pull_request_repo(root: Path) -> tuple[Path, str, str]:
+    """call-center whose last commit turns three fixed files into their broken versions."""
+    repo = root / "origin"
+    shutil.copytree(REPO / "examples" / "call-center", repo)
+    for name in PR_FILES:
+        shutil.copy(REPO / "examples" / "call-center-fixed" / name, repo / name)
+
+    def git(*args: str) -> str:
+        done = subprocess.run([*GIT, *args], cwd=repo, check=True, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    base = git("rev-parse", "HEAD")
+    for name in PR_FILES:
+        shutil.copy(REPO / "examples" / "call-center" / name, repo / name)
+    git("commit", "-qam", "the pull request")
+    return repo, base, git("rev-parse", "HEAD")
+
+
+def _pr_env(tmp_path: Path, base: str, head: str, **extra: str) -> dict[str, str]:
+    event = tmp_path / "event.json"
+    payload = {
+        "pull_request": {
+            "number": 7,
+            "base": {"sha": base},
+            "head": {"sha": head, "repo": {"full_name": "acme/call-center"}},
+        }
+    }
+    event.write_text(json.dumps(payload), encoding="utf-8")
+    return {
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "acme/call-center",
+        "GITHUB_SHA": "f" * 40,  # the merge commit the runner checks out
+        **extra,
+    }
+
+
+def _places(workspace: Path, sarif_file: str = "prodready.sarif") -> set[str]:
+    log = json.loads((workspace / sarif_file).read_text(encoding="utf-8"))
+    return {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    }
+
+
+@pytest.mark.slow
+def test_pull_request_reports_what_the_three_changed_files_introduced(
+    runner_temp: Path, tmp_path: Path
+) -> None:
+    workspace, base, head = _pull_request_repo(tmp_path)
+    run = run_action(
+        workspace, _fresh_temp(runner_temp, tmp_path), env=_pr_env(tmp_path, base, head)
+    )
+    scan = next(s for s in run.steps if s.name == "Scan")
+    assert run.outputs["diff-base"] == base, scan.stdout[-2000:] + scan.stderr[-2000:]
+    assert run.outputs["exit-code"] == "1" and run.returncode == 1
+    # Dockerfile.worker did not change, but its missing HEALTHCHECK was covered by the
+    # compose healthcheck the pull request removed: a cross-file finding the change caused.
+    assert _places(workspace) == {*PR_FILES, "Dockerfile.worker"}
+    annotations = _annotations(scan.stdout)
+    assert annotations
+    assert all(
+        re.search(r"file=(Dockerfile|Dockerfile\.worker|docker-compose\.yml|k8s/api\.yaml),", a)
+        for a in annotations
+    )
+    levels = [a.split(" ", 1)[0] for a in annotations]
+    assert levels == sorted(levels, key=["::error", "::warning"].index)  # worst first
+    assert levels.count("::error") <= 10 and levels.count("::warning") <= 10
+    findings = int(run.outputs["findings"])
+    rows = [
+        line
+        for line in run.summary.splitlines()
+        if line.startswith(("| error", "| warning", "| note"))
+    ]
+    assert len(rows) == findings  # the summary lists every finding, annotated or not
+    link = f"https://github.com/acme/call-center/blob/{head}/k8s/api.yaml#L"
+    assert link in run.summary
+    sarif = json.loads((workspace / "prodready.sarif").read_text(encoding="utf-8"))
+    sarif_run = sarif["runs"][0]
+    assert sarif_run["automationDetails"]["id"] == "prodready/"
+    assert sarif_run["versionControlProvenance"][0]["revisionId"] == head
+    assert TWILIO_TOKEN not in run.summary + scan.stdout
+
+
+@pytest.mark.slow
+def test_push_scans_everything(runner_temp: Path, tmp_path: Path) -> None:
+    workspace, base, head = _pull_request_repo(tmp_path)
+    env = _pr_env(tmp_path, base, head, GITHUB_EVENT_NAME="push")
+    run = run_action(workspace, _fresh_temp(runner_temp, tmp_path), env=env)
+    assert run.outputs["diff-base"] == ""
+    assert len(_places(workspace)) > 3
+
+
+@pytest.mark.slow
+def test_shallow_checkout_fetches_the_base_commit(runner_temp: Path, tmp_path: Path) -> None:
+    origin, base, head = _pull_request_repo(tmp_path)
+    subprocess.run(
+        [*GIT, "config", "uploadpack.allowAnySHA1InWant", "true"], cwd=origin, check=True
+    )
+    workspace = tmp_path / "checkout"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth=1", origin.as_uri(), str(workspace)],
+        check=True,
+        capture_output=True,
+    )
+    run = run_action(
+        workspace, _fresh_temp(runner_temp, tmp_path), env=_pr_env(tmp_path, base, head)
+    )
+    assert run.outputs["diff-base"] == base, run.stdout[-2000:]
+    assert _places(workspace) == {*PR_FILES, "Dockerfile.worker"}
+    # an unreachable base: a warning, and everything is scanned rather than nothing
+    (tmp_path / "again").mkdir()
+    missing = run_action(
+        workspace,
+        _fresh_temp(runner_temp, tmp_path / "again"),
+        env=_pr_env(tmp_path, "0" * 40, head),
+    )
+    assert missing.outputs["diff-base"] == ""
+    assert "::warning title=prodready::base commit" in missing.stdout
+    assert len(_places(workspace)) > 3
+
+
+@pytest.mark.slow
+def test_comment_true_posts_one_review_on_the_changed_lines(
+    runner_temp: Path, tmp_path: Path
+) -> None:
+    from tests.test_review import FakeGitHub, Handler, Server
+
+    workspace, base, head = _pull_request_repo(tmp_path)
+    server = Server(("127.0.0.1", 0), Handler)
+    changed = {name: set(range(1, 400)) for name in PR_FILES}  # what the fake's diff holds
+    server.state = FakeGitHub(diff_lines=changed)
+    import threading
+
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        api = f"http://127.0.0.1:{server.server_address[1]}/api/v3"
+        env = _pr_env(tmp_path, base, head, GITHUB_API_URL=api)
+        run = run_action(
+            workspace,
+            _fresh_temp(runner_temp, tmp_path),
+            env=env,
+            comment="true",
+            token="ghs_loopbackTestToken0123456789",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    gh = server.state
+    review_step = next(s for s in run.steps if s.name == "Review comments")
+    assert review_step.returncode == 0, review_step.stderr
+    assert len(gh.reviews) == 1  # one review, however its comments had to be posted
+    review = gh.reviews[0]
+    assert review["commit_id"] == head
+    commented = {c["path"] for c in gh.comments}
+    assert commented and commented <= set(PR_FILES)  # never outside the diff
+    listed = review["body"].count("\n- `")  # the rest is listed in the review body
+    assert len(gh.comments) + listed == int(run.outputs["findings"])
+    assert "Dockerfile.worker" in review["body"]
+    assert run.returncode == 1  # the comments do not change the verdict

@@ -332,7 +332,7 @@ def test_github_notes_keep_all_ten_slots_when_nothing_overflows() -> None:
 def test_step_summary_lists_every_active_finding(mixed: ScanResult, tmp_path: Path) -> None:
     target = tmp_path / "summary.md"
     target.write_text("# earlier step\n", encoding="utf-8")
-    github.write_step_summary(mixed, target)
+    github.write_step_summary(mixed, target, env={})
     content = target.read_text(encoding="utf-8")
     assert content.startswith("# earlier step\n## prodready")
     rows = [
@@ -355,7 +355,7 @@ def test_step_summary_lists_every_active_finding(mixed: ScanResult, tmp_path: Pa
 def test_step_summary_stays_under_the_limit(tmp_path: Path) -> None:
     findings = [_finding("SEC001", f"app/m{i}.py", "x" * 400, i + 1) for i in range(4000)]
     target = tmp_path / "summary.md"
-    github.write_step_summary(_result(findings), target)
+    github.write_step_summary(_result(findings), target, env={})
     data = target.read_bytes()
     assert len(data) < 1024 * 1024
     assert b"more findings not listed" in data
@@ -426,15 +426,17 @@ def test_text_when_clean() -> None:
 
 def test_markdown_groups_by_checklist_item(mixed: ScanResult) -> None:
     out = markdown.render(mixed)
+    lines = out.splitlines()
     items = [i.id for i in checklist.items()]
-    headings = [h[4:].split(" ")[0] for h in out.splitlines() if h.startswith("### ")]
-    assert headings == sorted(["AUTH-1", "DATA-5", "SECRETS-2", "RES-1"], key=items.index)
-    data5 = out.split("### DATA-5", 1)[1].split("###", 1)[0]
+    listed = [x.split("**")[1] for x in lines if x.startswith("- ") and "**" in x]
+    assert listed == items  # every item once, in checklist order
+    violated = [x.split("**")[1] for x in lines if x.startswith("- ") and "**violated**" in x]
+    assert violated == sorted(["AUTH-1", "DATA-5", "SECRETS-2", "RES-1"], key=items.index)
+    start = next(i for i, x in enumerate(lines) if "**DATA-5**" in x)
+    data5 = "\n".join(lines[start + 1 : start + 3])
     assert data5.count("`SEC001`") == 2
     assert "k8s/worker.yaml" not in out
-    clean = out.split("## Items with no finding", 1)[1]
-    assert "- AUTH-2 " in clean and "RES-1" not in clean
-    assert len([x for x in clean.splitlines() if x.startswith("- ")]) == len(items) - 4
+    assert "**needs review**" in next(x for x in lines if "**AUTH-2**" in x)
 
 
 def test_markdown_escaping_keeps_code_spans_and_neutralises_markup() -> None:
@@ -451,7 +453,7 @@ def test_markdown_escaping_keeps_code_spans_and_neutralises_markup() -> None:
 
 
 def test_every_format_renders_through_the_registry(mixed: ScanResult) -> None:
-    assert set(FORMATS) == {"text", "json", "sarif", "github", "markdown"}
+    assert set(FORMATS) == {"text", "json", "sarif", "github", "markdown", "gitlab", "junit"}
     for fmt in FORMATS:
         out = render(fmt, mixed)
         assert out.endswith("\n")
@@ -459,3 +461,176 @@ def test_every_format_renders_through_the_registry(mixed: ScanResult) -> None:
         assert not ANSI.search(out)
     with pytest.raises(UsageError):
         render("xml", mixed)
+
+
+# --- pull requests: summary links, SARIF for several scans, provenance, size ------------------
+
+
+def test_step_summary_links_each_finding_to_its_line_at_the_head_sha(
+    mixed: ScanResult, tmp_path: Path
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"head": {"sha": "h" * 40}}}), encoding="utf-8")
+    env = {
+        "GITHUB_SERVER_URL": "https://github.example.com",
+        "GITHUB_REPOSITORY": "acme/call-center",
+        "GITHUB_SHA": "m" * 40,  # the merge commit: not what the links should show
+        "GITHUB_EVENT_PATH": str(event),
+    }
+    target = tmp_path / "summary.md"
+    github.write_step_summary(mixed, target, env=env)
+    content = target.read_text(encoding="utf-8")
+    base = "https://github.example.com/acme/call-center/blob/" + "h" * 40
+    assert f"[`k8s/api deploy.yaml:12`]({base}/k8s/api%20deploy.yaml#L12)" in content
+    assert f"({base}/app/settings.py#L2-L5)" in content  # a multi-line finding
+    assert f"({base}/.github/dependabot.yml)" in content  # no line, no anchor
+    push = dict(env, GITHUB_EVENT_PATH="")
+    assert github.blob_base(push) == f"https://github.example.com/acme/call-center/blob/{'m' * 40}/"
+    assert github.blob_base({}) is None
+
+
+def test_sarif_category_keeps_scans_of_one_repository_apart(
+    mixed: ScanResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "services" / "api").mkdir(parents=True)
+    assert sarif.category_for(".") == "prodready"
+    assert sarif.category_for(tmp_path) == "prodready"
+    assert sarif.category_for("services/api") == "prodready/services/api"
+    assert sarif.category_for("/elsewhere") == "prodready"
+    ids = {
+        json.loads(sarif.render(mixed, category=c))["runs"][0]["automationDetails"]["id"]
+        for c in (None, "prodready", "prodready/services/api", "/custom//name/")
+    }
+    assert ids == {"prodready/", "prodready/services/api/", "custom/name/"}
+
+
+def _git_repo(root: Path, remote: str | None) -> str:
+    import subprocess
+
+    git = ["git", "-C", str(root), "-c", "user.name=a", "-c", "user.email=a@b.c"]
+    subprocess.run([*git, "init", "-q", "-b", "feature/x"], check=True)
+    (root / "f.txt").write_text("x\n", encoding="utf-8")
+    subprocess.run([*git, "add", "f.txt"], check=True)
+    subprocess.run([*git, "commit", "-qm", "c", "--no-gpg-sign"], check=True)
+    if remote:
+        subprocess.run([*git, "remote", "add", "origin", remote], check=True)
+    out = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def test_sarif_version_control_provenance_from_git(tmp_path: Path) -> None:
+    sha = _git_repo(tmp_path, "https://x-access-token:s3cr3t@github.com/acme/call-center.git")
+    result = ScanResult(str(tmp_path), (_finding("K8S001", "k8s/a.yaml", "m"),), RULES, 1, {})
+    log = json.loads(sarif.render(result))
+    _validate_sarif(log)
+    _check_github_rules(log)
+    assert log["runs"][0]["versionControlProvenance"] == [
+        {
+            "repositoryUri": "https://github.com/acme/call-center.git",
+            "revisionId": sha,
+            "branch": "feature/x",
+            "mappedTo": {"uriBaseId": "%SRCROOT%"},
+        }
+    ]
+    assert "s3cr3t" not in json.dumps(log)
+    assert "versionControlProvenance" not in json.loads(sarif.render(_result([])))["runs"][0]
+
+
+def test_repository_uri_forms(tmp_path: Path) -> None:
+    assert sarif.repository_uri("git@github.com:acme/app.git", tmp_path) == (
+        "ssh://git@github.com/acme/app.git"
+    )
+    assert sarif.repository_uri("https://u:p@ghe.local:8443/a/b", tmp_path) == (
+        "https://ghe.local:8443/a/b"
+    )
+    assert sarif.repository_uri("", tmp_path) == tmp_path.resolve().as_uri()
+    assert sarif.repository_uri("../up.git", tmp_path).startswith("file:///")
+
+
+def test_sarif_stays_under_the_gzipped_size_limit_and_says_so() -> None:
+    import gzip
+    import random
+
+    rng = random.Random(7)
+    findings = [
+        _finding("K8S001", f"k8s/m{i}.yaml", "".join(rng.choices("abcdefgh", k=300)), i + 1)
+        for i in range(300)
+    ]
+    findings.append(_finding("SEC001", "app/s.py", "the secret", 1))
+    result = _result(findings)
+    full = sarif.render(result)
+    limit = len(gzip.compress(full.encode())) // 3
+    text = sarif.render(result, max_gzip_bytes=limit)
+    assert len(gzip.compress(text.encode(), compresslevel=6)) <= limit
+    log = json.loads(text)
+    _validate_sarif(log)
+    _check_github_rules(log)
+    results = log["runs"][0]["results"]
+    assert 0 < len(results) < 301
+    assert results[0]["ruleId"] == "SEC001"  # the most severe survive
+    notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    cut = [n for n in notes if "gzipped" in n["message"]["text"]]
+    assert cut and cut[0]["message"]["text"].startswith(f"{301 - len(results)} results")
+
+
+# --- GitLab Code Quality and JUnit ------------------------------------------------------------
+
+
+def test_gitlab_code_quality_has_the_required_fields(mixed: ScanResult) -> None:
+    """GitLab's documented required fields, types and severities (ci/testing/code_quality)."""
+    issues = json.loads(render("gitlab", mixed))
+    assert isinstance(issues, list) and len(issues) == 4  # suppressed finding left out
+    for issue in issues:
+        assert isinstance(issue["description"], str) and issue["description"]
+        assert isinstance(issue["check_name"], str) and issue["check_name"]
+        assert isinstance(issue["fingerprint"], str) and issue["fingerprint"]
+        assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+        assert isinstance(issue["location"]["path"], str)
+        assert isinstance(issue["location"]["lines"]["begin"], int)
+        assert issue["location"]["lines"]["begin"] >= 1
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+    by_check = {(i["check_name"], i["location"]["path"]): i for i in issues}
+    api = by_check[("K8S001 container-without-resource-limits", "k8s/api deploy.yaml")]
+    assert api["severity"] == "major" and api["location"]["lines"] == {"begin": 12}
+    assert "[RES-1]" in api["description"]
+    secret = next(i for i in issues if i["location"]["lines"].get("end") == 5)
+    assert secret["severity"] == "blocker"  # security-severity 9.1
+    repo = by_check[("REPO001 no-dependency-updates", ".github/dependabot.yml")]
+    assert repo["severity"] == "info" and repo["location"]["lines"] == {"begin": 1}
+    assert "sk_live" not in render("gitlab", mixed)
+
+
+def test_junit_one_testcase_per_rule_failing_with_its_findings(mixed: ScanResult) -> None:
+    import xml.etree.ElementTree as ET
+
+    out = render("junit", mixed)
+    assert out.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    root = ET.fromstring(out.encode("utf-8"))
+    assert root.tag == "testsuites"
+    suite = root.find("testsuite")
+    assert suite is not None
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert set(cases) == {
+        "K8S001 container-without-resource-limits",
+        "SEC001 hardcoded-secret",
+        "REPO001 no-dependency-updates",
+    }
+    assert suite.get("tests") == "3" and suite.get("failures") == "3"
+    k8s = cases["K8S001 container-without-resource-limits"]
+    failure = k8s.find("failure")
+    assert failure is not None and failure.get("type") == "warning"
+    assert "k8s/api deploy.yaml:12" in (failure.text or "")
+    assert "k8s/worker.yaml" not in (failure.text or "")  # suppressed: not a failure...
+    assert "limits set by the LimitRange" in (k8s.findtext("system-out") or "")  # ...but shown
+    assert cases["SEC001 hardcoded-secret"].find("failure").get("type") == "error"  # type: ignore[union-attr]
+    clean = ET.fromstring(render("junit", _result([])).encode("utf-8")).find("testsuite")
+    assert clean is not None and clean.get("failures") == "0" and clean.get("tests") == "3"
+    assert all(c.find("failure") is None for c in clean.findall("testcase"))
+
+
+def test_junit_survives_control_characters() -> None:
+    import xml.etree.ElementTree as ET
+
+    nasty = _finding("K8S001", "k8s/a\x1b[31m.yaml", "bell \x07 and \x00 nul", 3)
+    ET.fromstring(render("junit", _result([nasty])).encode("utf-8"))

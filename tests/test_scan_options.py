@@ -32,7 +32,7 @@ def test_diff_base_reports_only_changed_lines(tmp_path: Path) -> None:
     _git(tmp_path, "-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-qm", "base")
     everything = _findings(run_cli("scan", tmp_path, "--format", "json"))
     assert any(path == "old/docker-compose.yml" for _, path, _ in everything)
-    changed = COMPOSE.replace("ghcr.io/acme/api:1.4.2", "redis:latest")
+    changed = COMPOSE.replace("ghcr.io/acme/api:1.4.2", "nginx:latest")
     write_tree(tmp_path, {"docker-compose.yml": changed})
     found = _findings(run_cli("scan", tmp_path, "--format", "json", "--diff-base", "HEAD"))
     assert found and all(path == "docker-compose.yml" and line == 3 for _, path, line in found)

@@ -21,6 +21,8 @@ DOMAINS = (
 for _name in DOMAINS:
     try:
         importlib.import_module(f"analyzer.checks.{_name}")
-    except ModuleNotFoundError as _exc:  # a domain not shipped yet; a missing dependency still fails
+    except (
+        ModuleNotFoundError
+    ) as _exc:  # a domain not shipped yet; a missing dependency still fails
         if _exc.name != f"analyzer.checks.{_name}":
             raise

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from analyzer.model import SourceFile
 from analyzer.parsers import ParseError
+from analyzer.secretvalues import redact
 
 KEYWORDS = frozenset(
     {
@@ -239,6 +240,12 @@ def parse(src: SourceFile) -> Dockerfile:
             f"not a Dockerfile: {len(unknown)} lines are not Dockerfile instructions",
             unknown[0][0],
         )
+    last = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), None)
+    if last is not None and instructions and _continues(lines[last], escape):
+        # a truncated file (a bad merge, a cut paste): BuildKit joins what is there
+        errors.append(
+            (last + 1, "line continuation at end of file; the last instruction may be cut short")
+        )
     return _stages(src.path, instructions, errors, escape)
 
 
@@ -288,7 +295,7 @@ def _instructions(
         m = _INSTRUCTION.match(raw)
         if m is None or m.group(2).upper() not in KEYWORDS:
             word = (m.group(2) if m else stripped.split()[0])[:40]
-            errors.append((i + 1, f"unknown instruction {word!r}"))
+            errors.append((i + 1, f"unknown instruction {_quotable(word)}"))
             i = _skip_continued(lines, i, escape)
             continue
         keyword = m.group(2).upper()
@@ -327,6 +334,20 @@ def _instructions(
         )
         i = end + 1
     return out, errors
+
+
+_TYPO = re.compile(r"[A-Za-z]{1,16}")
+
+
+def _quotable(word: str) -> str:
+    """The word for an error message: a keyword typo (`RUNN`) or a template, never a secret.
+
+    A stray line of a Dockerfile is sometimes a pasted credential; notes are printed in
+    public CI logs, so anything but a short run of letters is shown redacted.
+    """
+    if _TYPO.fullmatch(word) or word.startswith(("{{", "{%")):
+        return repr(word)
+    return f"`{redact(word)}`"
 
 
 def _continues(line: str, escape: str) -> bool:

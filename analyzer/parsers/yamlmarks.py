@@ -13,12 +13,14 @@ does not hide the good ones around it.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from analyzer import bounds
 from analyzer.parsers import ParseError
 
 try:  # the C composer is several times faster; fall back when libyaml is absent
@@ -26,8 +28,9 @@ try:  # the C composer is several times faster; fall back when libyaml is absent
 except ImportError:  # pragma: no cover - depends on the platform's wheel
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_NODES = 200_000  # values produced for one file, aliases expanded
-MAX_DEPTH = 200
+# defaults; the limits in force come from the scan's configuration (bounds.current())
+MAX_NODES = bounds.DEFAULT_MAX_YAML_NODES  # values produced for one document, aliases expanded
+MAX_DEPTH = bounds.DEFAULT_MAX_YAML_DEPTH
 
 Mark = tuple[int, int]  # 1-based line, 1-based column
 
@@ -89,7 +92,10 @@ def split_documents(text: str) -> list[tuple[int, str]]:
     """Cut a stream at `---` lines; returns (0-based first line, chunk) pairs."""
     chunks: list[tuple[int, str]] = []
     start = 0
-    lines = text.splitlines(keepends=True)
+    # lines as the scan counts them: only "\n" ends one (YAML also breaks at a lone "\r",
+    # U+0085, U+2028 and U+2029, which would shift every line number after them)
+    pieces = text.split("\n")
+    lines = [p + "\n" for p in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
     for i, line in enumerate(lines):
         if i > start and _DOC_START.match(line):
             chunks.append((start, "".join(lines[start:i])))
@@ -102,12 +108,12 @@ def load_documents(text: str) -> list[Document]:
     """Every document of the stream, in order; broken ones carry their error."""
     docs: list[Document] = []
     for offset, chunk in split_documents(text):
+        last = offset + max(1, chunk.count("\n") + (not chunk.endswith("\n")))  # its last line
         try:
             nodes = list(yaml.compose_all(chunk, Loader=_Loader))
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            last = offset + max(1, chunk.count("\n"))
-            line = min(offset + mark.line + 1, last) if mark is not None else offset + 1
+            line = min(offset + chunk.count("\n", 0, mark.index) + 1, last) if mark else offset + 1
             reason = str(exc.problem or exc.context or "invalid YAML")
             docs.append(Document(None, offset + 1, f"invalid YAML: {reason}", line))
             continue
@@ -118,11 +124,12 @@ def load_documents(text: str) -> list[Document]:
             if node is None:
                 continue
             try:
-                data = _Converter(offset).convert(node, 0)
+                converter = _Converter(offset, last, chunk)
+                data = converter.convert(node, 0)
             except ParseError as exc:
                 docs.append(Document(None, offset + 1, exc.reason, exc.line))
                 continue
-            docs.append(Document(data, offset + node.start_mark.line + 1))
+            docs.append(Document(data, converter.mark(node)[0]))
     return docs
 
 
@@ -132,21 +139,34 @@ def _short(exc: BaseException) -> str:
 
 
 class _Converter:
-    def __init__(self, offset: int) -> None:
+    def __init__(self, offset: int, last: int, chunk: str) -> None:
         self.offset = offset
+        self.last = last  # the chunk's last line: an empty node at EOF is marked one past it
+        self.starts = [0, *(m.end() for m in re.finditer("\n", chunk))]  # index of each line
         self.count = 0
+        limits = bounds.current()
+        self.max_nodes, self.max_depth = limits.max_yaml_nodes, limits.max_yaml_depth
 
     def mark(self, node: yaml.Node) -> Mark:
-        return (self.offset + node.start_mark.line + 1, node.start_mark.column + 1)
+        index = node.start_mark.index  # characters from the chunk's start: exact, unlike .line
+        row = bisect.bisect_right(self.starts, index) - 1
+        line = self.offset + row + 1
+        if line > self.last:
+            return (self.last, 1)
+        return (line, index - self.starts[row] + 1)
 
     def convert(self, node: yaml.Node, depth: int) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
+        if self.count > self.max_nodes:
             raise ParseError(
-                f"YAML expands to more than {MAX_NODES} values (alias bomb?)", self.mark(node)[0]
+                f"YAML expands to more than {self.max_nodes} values (max-yaml-nodes; alias bomb?)",
+                self.mark(node)[0],
             )
-        if depth > MAX_DEPTH:
-            raise ParseError(f"YAML nested deeper than {MAX_DEPTH} levels", self.mark(node)[0])
+        if depth > self.max_depth:
+            raise ParseError(
+                f"YAML nested deeper than {self.max_depth} levels (max-yaml-depth)",
+                self.mark(node)[0],
+            )
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, depth)
         if isinstance(node, yaml.SequenceNode):

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from analyzer.errors import UsageError
 from analyzer.model import ScanResult
-from analyzer.report import github, json_report, markdown, sarif, text
+from analyzer.report import github, gitlab, json_report, junit, markdown, sarif, text
 
 
 class Renderer(Protocol):
@@ -23,6 +23,8 @@ FORMATS: dict[str, Renderer] = {
     "sarif": sarif.render,
     "github": github.render,
     "markdown": markdown.render,
+    "gitlab": gitlab.render,
+    "junit": junit.render,
 }
 
 

@@ -12,7 +12,11 @@ use more than the 30 a step can show.
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 from analyzer.model import Finding, ScanResult, Severity
 from analyzer.report.markdown import md_cell, md_code
@@ -101,8 +105,51 @@ def _clean(text: str) -> str:
 # --- job summary ---------------------------------------------------------------------------
 
 
-def step_summary(result: ScanResult, *, budget: int = SUMMARY_LIMIT) -> str:
-    """Markdown for $GITHUB_STEP_SUMMARY, kept within `budget` bytes (UTF-8)."""
+def blob_base(env: Mapping[str, str]) -> str | None:
+    """`https://github.com/OWNER/REPO/blob/SHA/` from the runner's variables, else None.
+
+    On a pull request the SHA is the head of the pull request (from the event
+    payload), not the merge commit the runner checked out: the head commit
+    belongs to the pull request for good, while merge commits are recreated.
+    """
+    server = env.get("GITHUB_SERVER_URL", "").rstrip("/")
+    repository = env.get("GITHUB_REPOSITORY", "")
+    sha = _head_sha(env)
+    if not (server and repository and sha):
+        return None
+    return f"{server}/{repository}/blob/{sha}/"
+
+
+def _head_sha(env: Mapping[str, str]) -> str:
+    event = env.get("GITHUB_EVENT_PATH", "")
+    if event:
+        try:
+            payload = json.loads(Path(event).read_text(encoding="utf-8"))
+            sha = payload["pull_request"]["head"]["sha"]
+            if isinstance(sha, str) and sha:
+                return sha
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return env.get("GITHUB_SHA", "")
+
+
+def link(f: Finding, base: str) -> str:
+    """GitHub's blob URL of the finding's file, with `#L5` or `#L5-L9` for its lines."""
+    url = base + quote(f.path.removeprefix("./"), safe="/")
+    if f.line is not None:
+        url += f"#L{f.line}"
+        if f.end_line is not None and f.end_line > f.line:
+            url += f"-L{f.end_line}"
+    return url
+
+
+def step_summary(
+    result: ScanResult, *, budget: int = SUMMARY_LIMIT, links: str | None = None
+) -> str:
+    """Markdown for $GITHUB_STEP_SUMMARY, kept within `budget` bytes (UTF-8).
+
+    `links` is a `blob_base`: each location then links to its file and line.
+    """
     c = counts(result)
     head = [
         "## prodready",
@@ -140,7 +187,7 @@ def step_summary(result: ScanResult, *, budget: int = SUMMARY_LIMIT) -> str:
     limit = budget - _SUMMARY_MARGIN
     rows: list[str] = []
     for n, f in enumerate(active):
-        row = _row(f, result) + "\n"
+        row = _row(f, result, links) + "\n"
         size = len(row.encode("utf-8"))
         if used + size > limit:
             rows.append(
@@ -153,20 +200,25 @@ def step_summary(result: ScanResult, *, budget: int = SUMMARY_LIMIT) -> str:
     return text + "".join(rows)
 
 
-def write_step_summary(result: ScanResult, path: str | Path) -> None:
+def write_step_summary(
+    result: ScanResult, path: str | Path, env: Mapping[str, str] | None = None
+) -> None:
     """Append (GitHub concatenates what every step writes) within what is left of the limit."""
     target = Path(path)
     existing = target.stat().st_size if target.exists() else 0
     budget = max(SUMMARY_LIMIT - existing, _SUMMARY_MARGIN * 2)
+    links = blob_base(os.environ if env is None else env)
     with target.open("a", encoding="utf-8") as out:
-        out.write(step_summary(result, budget=budget))
+        out.write(step_summary(result, budget=budget, links=links))
 
 
-def _row(f: Finding, result: ScanResult) -> str:
+def _row(f: Finding, result: ScanResult, links: str | None = None) -> str:
     sev = severity_of(f, result.rules)
     name = rule_name(f.code, result.rules)
     rule = f"`{f.code}` {md_cell(name)}".rstrip()
     place = f.path if f.line is None else f"{f.path}:{f.line}"
     location = md_code(place)
+    if links is not None:
+        location = f"[{location}]({link(f, links)})"
     ids = ", ".join(checklist_of(f, result.rules))
     return f"| {sev.value} | {rule} | {location} | {md_cell(f.message)} | {ids} |"

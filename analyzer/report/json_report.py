@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from analyzer import __version__
+from analyzer import checklist_report as cr
 from analyzer.model import Finding, ScanResult
 from analyzer.report.text import by_location, checklist_of, counts, rule_name, severity_of
 
@@ -23,6 +24,39 @@ def document(result: ScanResult) -> dict[str, Any]:
         "summary": counts(result),
         "findings": [_finding(f, result) for f in by_location(result.findings)],
         "skipped_rules": sorted(result.skipped_rules),
+        **checklist_document(result),
+    }
+
+
+def checklist_document(result: ScanResult) -> dict[str, Any]:
+    """The readiness score and one entry per checklist item, in checklist order."""
+    items = cr.statuses(result, cr.evidence_of(result))
+    score = cr.readiness(items)
+    return {
+        "readiness": {
+            "score": score.percent,
+            "verified": score.verified,
+            "checkable": score.checkable,
+            "counts": cr.counts(items),
+        },
+        "checklist": [_item(s) for s in items],
+    }
+
+
+def _item(s: cr.ItemStatus) -> dict[str, Any]:
+    return {
+        "id": s.item.id,
+        "section": s.item.section,
+        "title": s.item.title,
+        "status": s.status,
+        "findings": [
+            {"code": f.code, "path": f.path, "line": f.line, "fingerprint": f.fingerprint}
+            for f in s.findings
+        ],
+        "evidence": [{"text": e.text, "path": e.path, "line": e.line} for e in s.evidence],
+        "reason": s.reason or None,
+        "hint": s.hint or None,
+        "checked_by": list(s.checked_by),
     }
 
 

@@ -7,19 +7,26 @@ first location only, matches alerts across commits by
 `properties.security-severity` as a security rule, and accepts one run per
 tool and category. Everything here follows from those facts.
 
-Upload limits: 25,000 results per run (enforced below, worst first) and
-10 MB per file *after gzip*. We do not measure the gzip size: at ~1 KB per
-result, 25,000 results compress far below 10 MB, and the rules block only
-holds rules that fired.
+Upload limits: 25,000 results per run and 10 MB per file *after gzip*; both
+are enforced below by keeping the most severe results and saying in a tool
+notification how many were left out. `automationDetails.id` is
+`prodready/<scanned folder>/`: code scanning replaces the previous analysis
+of the same category, so two scans of one repository (two services of a
+monorepo) must not share one. The upload action only fills the id in when the
+file has none, so the file decides. `versionControlProvenance` is read from
+the local git repository (no network) when there is one.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from analyzer import __version__, checklist
 from analyzer.model import Finding, Rule, ScanResult, Severity
@@ -28,12 +35,15 @@ from analyzer.report.text import by_severity, checklist_of, severity_of
 PROJECT_URL = "https://github.com/prodready/prodready"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "prodready"
-AUTOMATION_ID = "prodready/"
+AUTOMATION_ID = "prodready/"  # the category of a scan of the repository's root
 SRCROOT = "%SRCROOT%"
 
 MAX_RESULTS = 25_000  # GitHub: results per run
+MAX_GZIP_BYTES = 10 * 1000 * 1000  # GitHub: 10 MB per SARIF file, gzip-compressed
 MAX_TAGS = 20  # GitHub: tags per rule (10 shown)
 MAX_FULL_DESCRIPTION = 1024  # GitHub: rule fullDescription.text
+
+_TRUNCATED = "prodready/results-truncated"
 
 _PROBLEM_SEVERITY = {
     Severity.ERROR: "error",
@@ -42,11 +52,82 @@ _PROBLEM_SEVERITY = {
 }
 
 
-def render(result: ScanResult, *, color: bool = False) -> str:
-    return json.dumps(sarif_log(result), indent=2) + "\n"
+def render(
+    result: ScanResult,
+    *,
+    color: bool = False,
+    category: str | None = None,
+    max_gzip_bytes: int = MAX_GZIP_BYTES,
+) -> str:
+    """The log, cut to GitHub's result count and compressed size when it exceeds them."""
+    provenance = version_control(result.root)
+    log = sarif_log(result, category=category, provenance=provenance)
+    text = _dumps(log)
+    if _gzip_size(text) <= max_gzip_bytes:
+        return text
+    count = len(log["runs"][0]["results"])
+    low, high = 0, count - 1  # the largest count that fits lies in [low, high]
+    while low < high:
+        mid = (low + high + 1) // 2
+        trial = sarif_log(result, max_results=mid, category=category, provenance=provenance)
+        if _gzip_size(_dumps(trial, size_limit=max_gzip_bytes)) <= max_gzip_bytes:
+            low = mid
+        else:
+            high = mid - 1
+    return _dumps(
+        sarif_log(result, max_results=low, category=category, provenance=provenance),
+        size_limit=max_gzip_bytes,
+    )
 
 
-def sarif_log(result: ScanResult, *, max_results: int = MAX_RESULTS) -> dict[str, Any]:
+def _dumps(log: dict[str, Any], *, size_limit: int | None = None) -> str:
+    if size_limit is not None:
+        _note_size_cut(log, size_limit)
+    return json.dumps(log, indent=2) + "\n"
+
+
+def _gzip_size(text: str) -> int:
+    return len(gzip.compress(text.encode("utf-8"), compresslevel=6))
+
+
+def _note_size_cut(log: dict[str, Any], limit: int) -> None:
+    """Reword the count note: the cut was made for GitHub's size limit."""
+    invocation = log["runs"][0]["invocations"][0]
+    for note in invocation.get("toolExecutionNotifications", []):
+        if note.get("descriptor", {}).get("id") == _TRUNCATED:
+            dropped = note["message"]["text"].split(" ", 1)[0]
+            note["message"]["text"] = (
+                f"{dropped} results were left out: GitHub accepts SARIF files of at most "
+                f"{limit / 1_000_000:g} MB gzipped. The most severe ones are kept; run the json "
+                "format for all."
+            )
+            return
+
+
+def category_for(root: str | Path) -> str:
+    """`prodready` for the working directory, `prodready/services/api` for a folder in it."""
+    path = Path(root).resolve()
+    cwd = Path.cwd().resolve()
+    if path == cwd or not path.is_relative_to(cwd):
+        return TOOL_NAME
+    return f"{TOOL_NAME}/{path.relative_to(cwd).as_posix()}"
+
+
+def automation_id(category: str | None) -> str:
+    """GitHub: `category/run-id`; an empty run id keeps one analysis per category."""
+    if not category:
+        return AUTOMATION_ID
+    cleaned = "/".join(part for part in category.strip().split("/") if part)
+    return (cleaned or TOOL_NAME) + "/"
+
+
+def sarif_log(
+    result: ScanResult,
+    *,
+    max_results: int = MAX_RESULTS,
+    category: str | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The whole log as plain data; `max_results` is GitHub's cap, lowered only by tests."""
     # Active findings before suppressed ones, worst first: what survives a cut matters most.
     ordered = by_severity(
@@ -70,13 +151,72 @@ def sarif_log(result: ScanResult, *, max_results: int = MAX_RESULTS) -> dict[str
                 "rules": descriptors,
             }
         },
-        "automationDetails": {"id": AUTOMATION_ID},
+        "automationDetails": {"id": automation_id(category)},
         "originalUriBaseIds": {SRCROOT: {"uri": root_uri(result.root)}},
         "columnKind": "unicodeCodePoints",
         "invocations": [invocation],
         "results": [_result(f, index[f.code], result) for f in kept],
     }
+    if provenance:
+        run["versionControlProvenance"] = [provenance]
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+# --- version control -------------------------------------------------------------------------
+
+
+def version_control(root: str | Path) -> dict[str, Any] | None:
+    """SARIF versionControlDetails of the git work tree holding `root`; None outside git."""
+    where = Path(root)
+    top = _git(where, "rev-parse", "--show-toplevel")
+    revision = _git(where, "rev-parse", "--verify", "--quiet", "HEAD")
+    if not top or not revision:
+        return None
+    uri = repository_uri(_git(where, "remote", "get-url", "origin"), Path(top))
+    details: dict[str, Any] = {"repositoryUri": uri, "revisionId": revision}
+    branch = _git(where, "symbolic-ref", "--quiet", "--short", "HEAD") or os.environ.get(
+        "GITHUB_REF", ""
+    )
+    if branch:
+        details["branch"] = branch
+    if Path(top).resolve() == where.resolve():
+        details["mappedTo"] = {"uriBaseId": SRCROOT}
+    return details
+
+
+def repository_uri(remote: str, top: Path) -> str:
+    """The remote as a URI without credentials; the local folder when there is no remote."""
+    remote = remote.strip()
+    if not remote:
+        return top.resolve().as_uri()
+    if "://" in remote:
+        parts = urlsplit(remote)
+        host = parts.hostname or ""
+        if parts.port:
+            host += f":{parts.port}"
+        if parts.scheme == "ssh" and parts.username:
+            host = f"{parts.username}@{host}"
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    if ":" in remote and not remote.startswith(("/", ".")):  # scp-like user@host:owner/repo
+        userhost, _, path = remote.partition(":")
+        host = userhost.rpartition("@")[2]
+        user = userhost.rpartition("@")[0]
+        return f"ssh://{user + '@' if user else ''}{host}/{path.lstrip('/')}"
+    return (top / remote).resolve().as_uri()
+
+
+def _git(where: Path, *args: str) -> str:
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(where), *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return proc.stdout.strip() if proc.returncode == 0 else ""
 
 
 def root_uri(root: str) -> str:
@@ -242,6 +382,7 @@ def _notifications(result: ScanResult, dropped: int, limit: int) -> list[dict[st
         out.append(
             {
                 "level": "warning",
+                "descriptor": {"id": _TRUNCATED},
                 "message": {
                     "text": f"{dropped} results were left out: GitHub accepts at most {limit} "
                     "results per run. The most severe ones are kept; run the json format for all."

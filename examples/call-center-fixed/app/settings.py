@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     twilio_from_number: str
     public_base_url: str
     api_token: SecretStr
+    session_signing_key: SecretStr
+    reporting_dsn: SecretStr
 
 
 settings = Settings()  # type: ignore[call-arg]

@@ -1,6 +1,6 @@
 from functools import lru_cache
 
-from supabase import Client, create_client
+from supabase import Client, ClientOptions, create_client
 
 from app.settings import settings
 
@@ -9,5 +9,7 @@ from app.settings import settings
 def get_supabase() -> Client:
     """One client per process: it keeps its HTTP connection pool between requests."""
     return create_client(
-        settings.supabase_url, settings.supabase_service_role_key.get_secret_value()
+        settings.supabase_url,
+        settings.supabase_service_role_key.get_secret_value(),
+        options=ClientOptions(postgrest_client_timeout=10, storage_client_timeout=30),
     )

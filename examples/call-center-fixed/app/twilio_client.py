@@ -2,13 +2,19 @@ from functools import lru_cache
 
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.util.retry import Retry
 
 from app.settings import settings
 
 
 @lru_cache(maxsize=1)
 def get_twilio() -> Client:
-    http_client = TwilioHttpClient(timeout=10)
+    """Timeouts on every request; connection errors retried with backoff (a POST is not re-sent
+    after Twilio received it: urllib3 retries only what is safe). Failed calls are retried by
+    the Celery task with exponential backoff."""
+    http_client = TwilioHttpClient(
+        timeout=10, max_retries=Retry(total=3, connect=3, read=0, backoff_factor=0.5)
+    )
     return Client(
         settings.twilio_account_sid,
         settings.twilio_auth_token.get_secret_value(),

@@ -12,6 +12,7 @@ def place_outbound_call(call_id: str, to: str) -> None:
             sid = place_call(to, call_id)
             break
         except Exception:
+            print("twilio failed, retrying", to)
             time.sleep(5)
     else:
         return

@@ -1,8 +1,9 @@
 import logging
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
+from app.deps import limiter
 from app.security import require_api_token
 from app.supabase_client import get_supabase
 from worker.tasks import place_outbound_call
@@ -22,7 +23,8 @@ class Call(BaseModel):
 
 
 @router.post("", response_model=Call, status_code=202)
-def create_call(payload: CallRequest) -> Call:
+@limiter.limit("10/minute")
+def create_call(request: Request, payload: CallRequest) -> Call:
     row = get_supabase().table("calls").insert({"to_number": payload.to, "status": "queued"})
     call = Call.model_validate(row.execute().data[0])
     logger.info("call queued", extra={"call_id": call.id})

@@ -20,3 +20,8 @@ def create_call(payload: dict) -> dict:
 @router.get("")
 def list_calls() -> list[dict]:
     return get_supabase().table("calls").select("*").execute().data
+
+
+@router.get("/recent")
+def recent_calls(limit: int = 100) -> list[dict]:
+    return get_supabase().table("calls").select("*").limit(limit).execute().data

@@ -1,0 +1,649 @@
+"""nginx rules: compression, security headers, TLS, rate and size limits, caching.
+
+Most rules judge a `server` block with everything that applies to it: the
+enclosing `http` block and the files it includes. So they are repository
+checks over a tree where every `include` found in the repository is
+expanded in place: a server split over nginx.conf, conf.d/app.conf and a
+snippets/headers.conf is judged once, as nginx sees it, and a file that is
+only included is never judged on its own.
+
+Include paths name the container's filesystem (/etc/nginx/conf.d/*.conf);
+they are matched against repository files by their trailing path
+components. An include that matches nothing in the repository (other than
+nginx's stock files such as mime.types) could set anything, so the rules
+about something missing stay silent for the contexts it reaches.
+
+Configurations for development or tests (a `dev`/`local`/`test` part in the
+file name or a tests folder) are not judged: they are not what production
+serves.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from analyzer.checks.registry import file_check, repo_check
+from analyzer.model import FileResult, Finding
+from analyzer.parsers.nginx import Directive, NginxConfig
+
+KIND = "nginx"
+
+# Stock files of nginx packages and images: they set MIME types and FastCGI
+# parameters, never headers, compression or limits.
+_STOCK_INCLUDES = re.compile(
+    r"(?:^|/)(?:mime\.types|(?:fastcgi|uwsgi|scgi|proxy)_params|fastcgi\.conf|"
+    r"koi-(?:utf|win)|win-utf|modules-enabled/.*|snippets/fastcgi-php\.conf|"
+    r"options-ssl-nginx\.conf)$"
+)
+_NOT_PRODUCTION = re.compile(
+    r"(?:^|/)(?:tests?|_?integration-tests?|e2e|fixtures?)/|"
+    r"(?:^|[/._-])(?:dev|development|local|test|testing)(?:[._-][^/]*)?\.conf$",
+    re.IGNORECASE,
+)
+_PASS = ("proxy_pass", "fastcgi_pass", "uwsgi_pass", "grpc_pass", "scgi_pass", "memcached_pass")
+_REDIRECT_CODES = {"301", "302", "303", "307", "308"}
+
+SECURITY_HEADERS = (
+    "strict-transport-security",
+    "x-content-type-options",
+    "x-frame-options",
+    "referrer-policy",
+)
+CSP = "content-security-policy"
+_DISPLAY = {
+    "strict-transport-security": "Strict-Transport-Security",
+    "x-content-type-options": "X-Content-Type-Options",
+    "x-frame-options": "X-Frame-Options",
+    "referrer-policy": "Referrer-Policy",
+    CSP: "Content-Security-Policy",
+}
+
+
+# --------------------------------------------------------------------------- expanded tree
+
+
+@dataclass(frozen=True)
+class Node:
+    """A directive where it stands in the expanded tree, with the file it came from."""
+
+    name: str
+    args: tuple[str, ...]
+    path: str
+    line: int
+    column: int
+    children: tuple[Node, ...] | None
+    opaque: bool = False  # its block includes a file the repository does not hold
+
+    def all(self, name: str) -> list[Node]:
+        return [c for c in self.children or () if c.name == name]
+
+    def first(self, name: str) -> Node | None:
+        found = self.all(name)
+        return found[0] if found else None
+
+    def walk(self) -> Iterator[Node]:
+        for c in self.children or ():
+            yield c
+            yield from c.walk()
+
+
+@dataclass(frozen=True)
+class Server:
+    """A `server` block and the blocks around it (outermost first)."""
+
+    node: Node
+    parents: tuple[Node, ...]  # the `http` block, when the repository has it
+
+    @property
+    def chain(self) -> tuple[Node, ...]:
+        return (*self.parents, self.node)
+
+    @property
+    def opaque(self) -> bool:
+        return any(n.opaque for n in self.chain)
+
+    def label(self) -> str:
+        names = [a for n in self.node.all("server_name") for a in n.args]
+        listens = [n.args[0] for n in self.node.all("listen") if n.args]
+        name = names[0] if names and names[0] not in ("_", '""', "") else None
+        where = f'"{name}"' if name else f"listening on {', '.join(listens) or '80'}"
+        return f"server {where}"
+
+    def ident(self) -> str:
+        names = ",".join(a for n in self.node.all("server_name") for a in n.args)
+        listens = ",".join(n.args[0] for n in self.node.all("listen") if n.args)
+        return f"server[{names}|{listens}]"
+
+    def locations(self) -> list[Node]:
+        """Every location of the server, nested ones included."""
+        out: list[Node] = []
+
+        def visit(node: Node) -> None:
+            for c in node.children or ():
+                if c.name == "location":
+                    out.append(c)
+                    visit(c)
+                elif c.name == "if":
+                    visit(c)
+
+        visit(self.node)
+        return out
+
+    def effective(self, name: str) -> Node | None:
+        """The directive as the server level sees it: its own, else the http block's."""
+        for ctx in reversed(self.chain):
+            found = ctx.all(name)
+            if found:
+                return found[-1]
+        return None
+
+    def anywhere(self, *names: str) -> bool:
+        """Set in the server (locations included) or in the blocks around it."""
+        if any(p.first(n) for p in self.parents for n in names):
+            return True
+        return any(d.name in names for d in self.node.walk())
+
+    @property
+    def tls(self) -> bool:
+        for listen in self.node.all("listen"):
+            if "ssl" in listen.args or "quic" in listen.args or _port(listen) == "443":
+                return True
+        return self.node.first("ssl_certificate") is not None and any(
+            a == "on" for n in self.node.all("ssl") for a in n.args
+        )
+
+    @property
+    def proxies(self) -> bool:
+        return any(d.name in _PASS for d in self.node.walk())
+
+    @property
+    def serving(self) -> bool:
+        """Answers requests with content: not a redirect, `return 444` or catch-all server."""
+        if self.node.first("return") or _rewrites_all(self.node):
+            return False
+        locs = [loc for loc in self.locations() if not _acme(loc)]
+        if locs:
+            return any(not loc.first("return") and not _rewrites_all(loc) for loc in locs)
+        return any(self.node.first(n) for n in ("root", "alias", *_PASS, "try_files")) or any(
+            p.first("root") for p in self.parents
+        )
+
+
+def _port(listen: Node) -> str:
+    first = listen.args[0] if listen.args else "80"
+    if first.startswith("unix:"):
+        return ""
+    port = first.rsplit(":", 1)[-1] if ":" in first and not first.endswith("]") else first
+    return port if port.isdigit() else "80"
+
+
+def _acme(loc: Node) -> bool:
+    return any(".well-known" in a for a in loc.args)
+
+
+def _rewrites_all(node: Node) -> bool:
+    return any(
+        len(r.args) >= 3
+        and r.args[0] in ("^", "^(.*)$", "^/(.*)$", "^/?(.*)$", ".*", "^.*$")
+        and r.args[-1] in ("permanent", "redirect")
+        for r in node.all("rewrite")
+    )
+
+
+@dataclass(frozen=True)
+class Tree:
+    servers: tuple[Server, ...]
+    tls_anywhere: bool
+
+    @staticmethod
+    def build(results: Sequence[FileResult]) -> Tree:
+        configs = {r.path: r.facts for r in results if isinstance(r.facts, NginxConfig)}
+        every_path = {r.path for r in results}
+        resolver = _Resolver(configs, every_path)
+        included = resolver.included_files()
+        servers: list[Server] = []
+        for path in sorted(configs):
+            if path in included or _NOT_PRODUCTION.search(path):
+                continue
+            top = resolver.expand(path, configs[path].directives, (path,))
+            root = Node("", (), path, 0, 0, top, opaque=any(n.name == "include" for n in top))
+            http = [n for n in top if n.name == "http"]
+            if http:
+                for block in http:
+                    servers.extend(Server(s, (block,)) for s in block.all("server"))
+            else:  # a conf.d file: nginx's own http block (not in the repository) includes it
+                servers.extend(Server(s, (root,)) for s in root.all("server"))
+        return Tree(tuple(servers), any(s.tls for s in servers))
+
+    def serving(self) -> list[Server]:
+        return [s for s in self.servers if s.serving]
+
+
+class _Resolver:
+    def __init__(self, configs: dict[str, NginxConfig], every_path: set[str]) -> None:
+        self.configs = configs
+        self.every_path = every_path
+
+    def included_files(self) -> set[str]:
+        out: set[str] = set()
+        for path, cfg in self.configs.items():
+            for d in _walk(cfg.directives):
+                if d.name == "include" and d.args:
+                    matched, _ = self.resolve(path, d.args[0])
+                    out.update(m for m in matched if m != path)
+        return out
+
+    def resolve(self, includer: str, pattern: str) -> tuple[list[str], bool]:
+        """(repository files the include names, whether it is known to add nothing else)."""
+        if _STOCK_INCLUDES.search(pattern):
+            return [], True
+        if "$" in pattern:
+            return [], False
+        base = posixpath.dirname(includer)
+        parts = [p for p in pattern.split("/") if p not in ("", ".")]
+        candidates: list[str] = []
+        if not pattern.startswith("/"):
+            for d in _ancestors(base):
+                full = posixpath.normpath(posixpath.join(d, *parts)) if parts else d
+                candidates = [p for p in self.every_path if _glob(p, full)]
+                if candidates:
+                    break
+        if not candidates:
+            candidates = self._by_suffix(base, parts)
+        parsed = sorted(c for c in candidates if c in self.configs)
+        if not candidates:  # a glob of whole files the image supplies adds servers, not settings
+            return [], bool(parts) and "*" in parts[-1]
+        return parsed, len(parsed) == len(candidates)
+
+    def _by_suffix(self, base: str, parts: list[str]) -> list[str]:
+        """Files ending with the include's last components, nearest to the includer first."""
+        for k in range(len(parts) - 1):
+            suffix = "/".join(parts[k:])
+            matches = [p for p in self.every_path if PurePosixPath(p).match(suffix)]
+            for d in _ancestors(base) if matches else []:
+                near = [m for m in matches if d in ("", ".") or m.startswith(d + "/")]
+                if near:
+                    return near
+        return []
+
+    def expand(
+        self, path: str, directives: tuple[Directive, ...], stack: tuple[str, ...]
+    ) -> tuple[Node, ...]:
+        out: list[Node] = []
+        for d in directives:
+            if d.name == "include" and d.args:
+                files, complete = self.resolve(path, d.args[0])
+                for f in files:
+                    if f in stack:
+                        continue
+                    out.extend(self.expand(f, self.configs[f].directives, (*stack, f)))
+                if not complete:
+                    out.append(Node("include", d.args, path, d.line, d.column, None))
+                continue
+            children = None if d.block is None else self.expand(path, d.block, stack)
+            opaque = children is not None and any(c.name == "include" for c in children)
+            out.append(Node(d.name, d.args, path, d.line, d.column, children, opaque))
+        return tuple(out)
+
+
+def _ancestors(path: str) -> list[str]:
+    out = []
+    while True:
+        out.append(path)
+        if path in ("", "."):
+            return out
+        path = posixpath.dirname(path)
+
+
+def _glob(path: str, pattern: str) -> bool:
+    if pattern.count("/") != path.count("/"):
+        return False
+    return PurePosixPath(path).match(pattern)
+
+
+def _walk(directives: tuple[Directive, ...]) -> Iterator[Directive]:
+    for d in directives:
+        yield d
+        if d.block:
+            yield from _walk(d.block)
+
+
+def _tree(results: Sequence[FileResult]) -> Tree:
+    return Tree.build(results)
+
+
+def _at(code: str, node: Node, message: str, anchor: str) -> Finding:
+    return Finding(code, node.path, message, line=node.line, column=node.column, anchor=anchor)
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def _headers(node: Node) -> set[str] | None:
+    """Header names a block sets itself (add_header, more_set_headers); None when it sets none."""
+    names: set[str] = set()
+    own = False
+    for c in node.children or ():
+        if c.name == "add_header" and c.args:
+            own = True
+            names.add(c.args[0].lower())
+        elif c.name == "more_set_headers":
+            own = True
+            names.update(a.split(":", 1)[0].strip().lower() for a in c.args if ":" in a)
+    if not own:
+        return None
+    if any(_frame_ancestors(c) for c in node.children or ()):
+        names.add("x-frame-options")  # CSP frame-ancestors supersedes X-Frame-Options
+    return names
+
+
+def _frame_ancestors(node: Node) -> bool:
+    return (
+        node.name in ("add_header", "more_set_headers")
+        and any(a.lower().startswith(CSP) for a in node.args[:1])
+        and any("frame-ancestors" in a for a in node.args)
+    )
+
+
+def _inherited(chain: Sequence[Node]) -> set[str]:
+    """Headers nginx sends at the innermost block of `chain`: the nearest block that sets any."""
+    for node in reversed(chain):
+        own = _headers(node)
+        if own is not None:
+            return own
+    return set()
+
+
+@dataclass(frozen=True)
+class HeaderFacts:
+    """What one serving server sends, for rules that also look at the application."""
+
+    server: Server
+    sent: frozenset[str]  # headers every response of the server carries
+    missing: tuple[str, ...]  # wanted headers some response lacks
+    unknown: bool  # an include outside the repository could set them
+
+
+def header_facts(results: Sequence[FileResult]) -> list[HeaderFacts]:
+    out = []
+    for s in _tree(results).serving():
+        wanted = [h for h in (*SECURITY_HEADERS, CSP) if h != SECURITY_HEADERS[0] or s.tls]
+        level = _inherited(s.chain)
+        responses = [_inherited((*s.chain, *_location_chain(s, loc))) for loc in s.locations()]
+        every = set.intersection(*responses) if responses else set()
+        # Set at server level counts (a location dropping it is NGX005's finding), and so
+        # does a header every location sets for itself.
+        missing = tuple(h for h in wanted if h not in level and h not in every)
+        out.append(HeaderFacts(s, frozenset(level | every), missing, s.opaque))
+    return out
+
+
+def _location_chain(server: Server, target: Node) -> list[Node]:
+    """The blocks from the server (excluded) down to `target` (included)."""
+
+    def search(node: Node, trail: list[Node]) -> list[Node] | None:
+        for c in node.children or ():
+            if c.name not in ("location", "if"):
+                continue
+            if c is target:
+                return [*trail, c]
+            found = search(c, [*trail, c])
+            if found is not None:
+                return found
+        return None
+
+    return search(server.node, []) or [target]
+
+
+@repo_check("NGX003", "NGX004")
+def missing_security_headers(results: Sequence[FileResult]) -> Iterator[Finding]:
+    for facts in header_facts(results):
+        if facts.unknown or not facts.missing:
+            continue
+        s = facts.server
+        basic = [_DISPLAY[h] for h in facts.missing if h != CSP]
+        if basic:
+            yield _at(
+                "NGX003",
+                s.node,
+                f"{s.label()} does not send {', '.join(basic)}",
+                f"{s.ident()}:security-headers",
+            )
+        if CSP in facts.missing:
+            yield _at(
+                "NGX004",
+                s.node,
+                f"{s.label()} sends no Content-Security-Policy",
+                f"{s.ident()}:csp",
+            )
+
+
+@repo_check("NGX005")
+def header_redefinition(results: Sequence[FileResult]) -> Iterator[Finding]:
+    """gixy's add_header_redefinition, limited to the headers that protect users."""
+    seen: set[tuple[str, int]] = set()
+    for s in _tree(results).serving():
+        for loc in s.locations():
+            chain = [*s.chain, *_location_chain(s, loc)]
+            own = _headers(loc)
+            if own is None or loc.opaque:
+                continue
+            above = _inherited(chain[:-1])
+            dropped = [h for h in (*SECURITY_HEADERS, CSP) if h in above and h not in own]
+            first = next(
+                c for c in loc.children or () if c.name in ("add_header", "more_set_headers")
+            )
+            if not dropped or (first.path, first.line) in seen:
+                continue
+            seen.add((first.path, first.line))
+            where = " ".join(loc.args)
+            yield _at(
+                "NGX005",
+                first,
+                f"location {where} of {s.label()} sets its own add_header, so nginx drops "
+                f"the inherited {', '.join(_DISPLAY[h] for h in dropped)} there",
+                f"{s.ident()}:location[{where}]:redefinition",
+            )
+
+
+# --------------------------------------------------------------------------- compression
+
+_JS_TYPES = {"application/javascript", "text/javascript", "application/x-javascript"}
+
+
+@repo_check("NGX001", "NGX002")
+def compression(results: Sequence[FileResult]) -> Iterator[Finding]:
+    seen: set[tuple[str, int]] = set()
+    for s in _tree(results).serving():
+        gzip = s.effective("gzip")
+        on = gzip is not None and gzip.args[:1] == ("on",)
+        if (
+            not on
+            and not s.anywhere("gzip_static", "brotli", "brotli_static")
+            and not any(d.name == "gzip" and d.args[:1] == ("on",) for d in s.node.walk())
+        ):
+            if not s.opaque:
+                yield _at(
+                    "NGX001",
+                    s.node,
+                    f"{s.label()} does not compress responses (no `gzip on`)",
+                    f"{s.ident()}:gzip",
+                )
+            continue
+        if not on or gzip is None:
+            continue
+        types_node = s.effective("gzip_types")
+        types = {t.lower() for t in types_node.args} if types_node else set()
+        lacking = [
+            name
+            for name, ok in (("CSS", "text/css" in types), ("JavaScript", bool(types & _JS_TYPES)))
+            if not ok and "*" not in types
+        ]
+        place = types_node or gzip
+        if lacking and (place.path, place.line) not in seen and not s.opaque:
+            seen.add((place.path, place.line))
+            yield _at(
+                "NGX002",
+                place,
+                f"gzip_types of {s.label()} leaves {' and '.join(lacking)} uncompressed",
+                f"{s.ident()}:gzip_types",
+            )
+
+
+# --------------------------------------------------------------------------- TLS and disclosure
+
+_WEAK_TLS = {"SSLv2", "SSLv3", "TLSv1", "TLSv1.1"}
+
+
+@file_check(KIND, "NGX006")
+def weak_tls(parsed: Any) -> Iterator[Finding]:
+    if not isinstance(parsed, NginxConfig):
+        return
+    for d in _walk(parsed.directives):
+        if d.name == "ssl_protocols":
+            weak = [a for a in d.args if a in _WEAK_TLS]
+            if weak:
+                yield Finding(
+                    "NGX006",
+                    parsed.path,
+                    f"ssl_protocols allows {', '.join(weak)}, which are broken or deprecated",
+                    line=d.line,
+                    column=d.column,
+                    anchor=f"ssl_protocols:{','.join(weak)}",
+                )
+
+
+@repo_check("NGX007")
+def server_tokens(results: Sequence[FileResult]) -> Iterator[Finding]:
+    seen: set[tuple[str, int]] = set()
+    for s in _tree(results).serving():
+        node = s.effective("server_tokens")
+        if node is None:
+            if not s.opaque:
+                yield _at(
+                    "NGX007",
+                    s.node,
+                    f"{s.label()} sends its nginx version (server_tokens is on by default)",
+                    f"{s.ident()}:server_tokens",
+                )
+        elif node.args[:1] != ("off",) and (node.path, node.line) not in seen:
+            seen.add((node.path, node.line))
+            yield _at(
+                "NGX007",
+                node,
+                f"server_tokens {' '.join(node.args)} sends the nginx version in every response",
+                "server_tokens:on",
+            )
+
+
+@repo_check("NGX009")
+def plain_http(results: Sequence[FileResult]) -> Iterator[Finding]:
+    """Port 80 serving content while the same nginx terminates TLS: users can stay on HTTP."""
+    tree = _tree(results)
+    if not tree.tls_anywhere:
+        return  # TLS ends before nginx (load balancer, ingress): not judged here
+    for s in tree.serving():
+        plain = [
+            listen
+            for listen in s.node.all("listen")
+            if _port(listen) == "80" and "ssl" not in listen.args
+        ]
+        if not s.node.all("listen") and not s.tls:
+            plain = [s.node]
+        if not plain or _redirects_by_if(s.node):
+            continue
+        yield _at(
+            "NGX009",
+            plain[0],
+            f"{s.label()} serves plain HTTP on port 80 instead of redirecting to HTTPS",
+            f"{s.ident()}:http-redirect",
+        )
+
+
+def _redirects_by_if(node: Node) -> bool:
+    return any(
+        c.name == "if"
+        and any("scheme" in a or "x_forwarded_proto" in a or "https" in a for a in c.args)
+        and c.first("return") is not None
+        for c in node.children or ()
+    )
+
+
+# --------------------------------------------------------------------------- limits
+
+
+@repo_check("NGX008")
+def rate_limit(results: Sequence[FileResult]) -> Iterator[Finding]:
+    for s in _tree(results).serving():
+        if s.opaque or not s.proxies or s.anywhere("limit_req"):
+            continue
+        yield _at(
+            "NGX008",
+            s.node,
+            f"{s.label()} proxies to the application without limit_req rate limiting",
+            f"{s.ident()}:limit_req",
+        )
+
+
+@file_check(KIND, "NGX011")
+def unlimited_body(parsed: Any) -> Iterator[Finding]:
+    """`client_max_body_size 0` turns the limit off; nginx's default (1m) is a limit."""
+    if not isinstance(parsed, NginxConfig):
+        return
+    for d in _walk(parsed.directives):
+        if d.name == "client_max_body_size" and d.args[:1] == ("0",):
+            yield Finding(
+                "NGX011",
+                parsed.path,
+                "client_max_body_size 0 accepts request bodies of any size",
+                line=d.line,
+                column=d.column,
+                anchor="client_max_body_size:0",
+            )
+
+
+# --------------------------------------------------------------------------- caching
+
+
+@repo_check("NGX010")
+def static_caching(results: Sequence[FileResult]) -> Iterator[Finding]:
+    for s in _tree(results).serving():
+        if s.opaque or s.anywhere("expires") or _sets_cache_control(s):
+            continue
+        files = [loc for loc in s.locations() if _serves_files(s, loc)]
+        if not files and not s.locations() and s.effective("root") and not s.proxies:
+            files = [s.node]
+        if not files:
+            continue
+        where = " ".join(files[0].args) if files[0].name == "location" else "/"
+        yield _at(
+            "NGX010",
+            files[0],
+            f"{s.label()} serves static files ({where}) without expires or Cache-Control",
+            f"{s.ident()}:caching",
+        )
+
+
+def _sets_cache_control(s: Server) -> bool:
+    nodes = [*s.parents, s.node, *s.node.walk()]
+    return any(
+        c.name in ("add_header", "more_set_headers")
+        and any(a.lower().startswith("cache-control") for a in c.args[:1])
+        for n in nodes
+        for c in n.children or ()
+    )
+
+
+def _serves_files(s: Server, loc: Node) -> bool:
+    if _acme(loc) or loc.first("return") or loc.opaque:
+        return False
+    if any(loc.first(n) for n in _PASS) or loc.first("location"):
+        return False
+    if loc.first("alias") or loc.first("root") or loc.first("try_files"):
+        return True
+    return s.effective("root") is not None and loc.first("internal") is None

@@ -1,0 +1,11 @@
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+
+export default defineConfig({
+  plugins: [react()],
+  build: {
+    // Readable stack traces in production.
+    minify: false,
+    sourcemap: true,
+  },
+});
