@@ -94,7 +94,9 @@ def _examples(source: str, code: str, raw: Any) -> tuple[Example, ...]:
                     f"{source}: rule {code}: a bad example needs `line` (null for repository level)"
                 )
             also = tuple((str(a["path"]), str(a["text"])) for a in item.get("also", ()))
-            out.append(Example(verdict, str(item["path"]), str(item["text"]), line, also))
+            size = item.get("binary-size")  # an image or other asset, made by the test
+            text = "" if size is not None else str(item["text"])
+            out.append(Example(verdict, str(item["path"]), text, line, also, size))
     return tuple(out)
 
 

@@ -343,6 +343,7 @@ def _explain(args: argparse.Namespace) -> int:
     for ex in rule.examples:
         where = f"{ex.path}" + (f", reported at line {ex.line}" if ex.line else "")
         label = "Bad" if ex.verdict == "bad" else "Good"
-        out += ["", f"{label} ({where}):", textwrap.indent(ex.text.rstrip("\n"), "    ")]
+        body = f"(a binary file of {ex.binary_size} bytes)" if ex.binary_size else ex.text
+        out += ["", f"{label} ({where}):", textwrap.indent(body.rstrip("\n"), "    ")]
     _write(None, "\n".join(out) + "\n")
     return 0

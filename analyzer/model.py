@@ -35,6 +35,7 @@ class Example:
     text: str
     line: int | None = None  # bad examples: where the finding must be reported
     also: tuple[tuple[str, str], ...] = ()  # extra (path, text) files the example needs
+    binary_size: int | None = None  # the example is a binary file of this many bytes, not text
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,14 @@ class SourceFile:
     path: str
     kind: str
     text: str = ""
+
+
+@dataclass(frozen=True)
+class BinaryFile:
+    """A binary file of the repository (an image, a font): only its size is read."""
+
+    path: str
+    size: int
 
 
 @dataclass(frozen=True)

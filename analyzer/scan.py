@@ -25,10 +25,10 @@ import pathspec
 
 from analyzer import bounds, catalog, discover, evidence, runcontext
 from analyzer.checks import registry
-from analyzer.engines import semgrep_engine
 from analyzer.config import Config
+from analyzer.engines import semgrep_engine
 from analyzer.errors import UsageError
-from analyzer.model import FileResult, Finding, Rule, ScanResult, SourceFile
+from analyzer.model import BinaryFile, FileResult, Finding, Rule, ScanResult, SourceFile
 from analyzer.parsers import ParseError
 from analyzer.suppress import inline_ignores, rule_matches
 
@@ -247,7 +247,8 @@ def _extract(plan: Plan, candidate: discover.Candidate, findings: list[Finding])
         kind = _kind_guess(rel)
         if kind in discover.PARSED_KINDS or (problem or "").startswith("larger"):
             return _not_scanned(rel, kind, problem or "not text")
-        return FileResult(rel, "binary")
+        size = _size(Path(plan.root) / rel)
+        return FileResult(rel, "binary", facts=BinaryFile(rel, size))  # assets: sizes only
     kind = discover.classify(rel, text)
     if problem:  # decoded, but lossily: say so and scan what we could read
         findings.append(_note(rel, problem, None))
@@ -309,6 +310,13 @@ def parser_for(kind: str) -> Callable[[SourceFile], Any] | None:
             raise
         return None  # a kind whose parser this release does not ship yet
     return parse
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def read_text(path: Path, max_bytes: int) -> tuple[str | None, str | None]:

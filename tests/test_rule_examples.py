@@ -28,7 +28,9 @@ CASES = [
 def _found(rule: Rule, example: Example, tmp_path: Path) -> list[tuple[str, int | None]]:
     # A repository-level bad example names the file the fix would create; it stays absent.
     absent = example.verdict == "bad" and example.line is None and not example.text
-    main = {} if absent else {example.path: example.text}
+    main: dict[str, str | bytes] = {} if absent else {example.path: example.text}
+    if example.binary_size is not None:  # a PNG signature, then zeros: binary to any reader
+        main = {example.path: b"\x89PNG\r\n\x1a\n" + b"\0" * (example.binary_size - 8)}
     write_tree(tmp_path, {**main, **dict(example.also)})
     result = scan(tmp_path)
     return [(f.path, f.line) for f in result.findings if f.code == rule.code]

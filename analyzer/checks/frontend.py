@@ -30,7 +30,7 @@ from pathlib import PurePosixPath
 
 from analyzer.checks.registry import file_check, repo_check
 from analyzer.engines import semgrep_engine
-from analyzer.model import FileResult, Finding
+from analyzer.model import BinaryFile, FileResult, Finding
 from analyzer.parsers.envfile import EnvFile
 from analyzer.parsers.javascript import JsFile
 from analyzer.secretvalues import is_placeholder
@@ -40,7 +40,7 @@ HTML_SINK = "FE002"
 EVAL = "FE003"
 NOT_LAZY = "FE004"
 NOT_MINIFIED = "FE005"
-OVERSIZED_IMAGE = "FE006"  # not in the catalog until the scan records binary files' sizes
+OVERSIZED_IMAGE = "FE006"
 
 # prefix -> the build tool that inlines such variables into the client bundle
 PUBLIC_PREFIXES = {
@@ -322,7 +322,7 @@ def _parent_key(js: JsFile, offset: int) -> str:
     return stack[-1] if stack else ""
 
 
-# ---------------------------------------------------------------- FE006 (awaits binary sizes)
+# ---------------------------------------------------------------- FE006 oversized images
 
 
 @dataclass(frozen=True)
@@ -348,3 +348,11 @@ def oversized_images(assets: Iterable[Asset]) -> Iterator[Finding]:
             "to visitors; compress it or serve a resized WebP/AVIF.",
             anchor="oversized-image",
         )
+
+
+@repo_check(OVERSIZED_IMAGE)
+def oversized_image_files(results: Sequence[FileResult]) -> Iterator[Finding]:
+    """The scan records binary files with their size only; images are judged here."""
+    return oversized_images(
+        Asset(r.facts.path, r.facts.size) for r in results if isinstance(r.facts, BinaryFile)
+    )
