@@ -632,5 +632,6 @@ def test_junit_one_testcase_per_rule_failing_with_its_findings(mixed: ScanResult
 def test_junit_survives_control_characters() -> None:
     import xml.etree.ElementTree as ET
 
-    nasty = _finding("K8S001", "k8s/a\x1b[31m.yaml", "bell \x07 and \x00 nul", 3)
+    message = "bell \x07, \x00 nul, \uffff and \ud800"  # what decoding leniently can yield
+    nasty = Finding("K8S001", "k8s/a\x1b[31m.yaml", message, 3, severity=Severity.WARNING)
     ET.fromstring(render("junit", _result([nasty])).encode("utf-8"))

@@ -57,7 +57,7 @@ def test_files_over_the_size_cap_are_notes(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
         {
-            "pyproject.toml": "[tool.prodready]\nmax-file-bytes = 1000\n",
+            ".prodready.toml": "max-file-bytes = 1000\n",
             "k8s/big.yaml": "apiVersion: v1\nkind: ConfigMap\n" + "# padding\n" * 200,
             "assets/logo.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 5000,
         },

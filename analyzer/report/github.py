@@ -208,8 +208,13 @@ def write_step_summary(
     existing = target.stat().st_size if target.exists() else 0
     budget = max(SUMMARY_LIMIT - existing, _SUMMARY_MARGIN * 2)
     links = blob_base(os.environ if env is None else env)
+    # the checklist verdict first (readiness, statuses, violated items), then every finding
+    from analyzer.report.markdown import summary_markdown  # markdown imports this module
+
+    head = summary_markdown(result, max_bytes=budget // 2, link_base=links or "") + "\n"
     with target.open("a", encoding="utf-8") as out:
-        out.write(step_summary(result, budget=budget, links=links))
+        out.write(head)
+        out.write(step_summary(result, budget=budget - len(head.encode("utf-8")), links=links))
 
 
 def _row(f: Finding, result: ScanResult, links: str | None = None) -> str:

@@ -11,6 +11,7 @@ do not fail their rule; they are listed in its system-out with their reason.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
@@ -83,6 +84,9 @@ def _line(f: Finding, result: ScanResult) -> str:
     return f"{severity_of(f, result.rules).value} {place} {f.message}{tail}"
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _clean(text: str) -> str:
-    """XML 1.0 cannot hold most control characters, even escaped."""
-    return printable(text, keep_newlines=True)
+    """XML 1.0 cannot hold most control characters, surrogates or U+FFFE/U+FFFF, even escaped."""
+    return _NOT_XML.sub("\ufffd", printable(text, keep_newlines=True))
