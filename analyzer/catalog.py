@@ -15,10 +15,18 @@ import yaml
 
 from analyzer import checklist
 from analyzer.errors import UsageError
-from analyzer.model import Example, Rule, Severity
+from analyzer.model import Example, FixExample, Rule, Severity
 
 _REQUIRED = ("code", "name", "severity", "checklist", "summary", "why", "fix", "examples")
-_OPTIONAL = ("tags", "security-severity", "precision", "scope")
+_OPTIONAL = (
+    "tags",
+    "security-severity",
+    "precision",
+    "scope",
+    "fixable",
+    "fix-safety",
+    "fix-examples",
+)
 
 
 def rules_dir() -> Path:
@@ -78,7 +86,27 @@ def _rule(source: str, entry: Any) -> Rule:
         precision=str(entry.get("precision", "high")),
         scope=str(entry.get("scope", "file")),
         examples=_examples(source, code, entry["examples"]),
+        **_fix_fields(source, code, entry),
     )
+
+
+def _fix_fields(source: str, code: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """`fixable`, `fix-safety` and `fix-examples`: all three together, or none."""
+    fixable = bool(entry.get("fixable", False))
+    safety = entry.get("fix-safety")
+    raw = entry.get("fix-examples") or []
+    if not fixable:
+        if safety is not None or raw:
+            raise UsageError(f"{source}: rule {code}: fix-safety/fix-examples need `fixable: true`")
+        return {}
+    if safety not in ("safe", "unsafe"):
+        raise UsageError(f"{source}: rule {code}: fix-safety must be safe or unsafe")
+    if not raw:
+        raise UsageError(f"{source}: rule {code}: a fixable rule needs fix-examples")
+    examples = tuple(
+        FixExample(str(item["path"]), str(item["before"]), str(item["after"])) for item in raw
+    )
+    return {"fixable": True, "fix_safety": str(safety), "fix_examples": examples}
 
 
 def _examples(source: str, code: str, raw: Any) -> tuple[Example, ...]:

@@ -94,6 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--pr", type=int, metavar="N", help="default: from $GITHUB_EVENT_PATH")
     review.add_argument("--commit", metavar="SHA", help="default: the pull request's head")
 
+    fix = sub.add_parser("fix", help="repair the findings that have a known fix")
+    fix.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="default: .")
+    _common(fix)
+    fix.add_argument("--diff", action="store_true", help="print a unified diff; change nothing")
+    fix.add_argument(
+        "--unsafe", action="store_true", help="also apply fixes that may change behaviour"
+    )
+    fix.add_argument("--fail-on", choices=config_mod.FAIL_ON, default=None)
+    fix.add_argument("--jobs", type=int, default=None, metavar="N")
+
     explain = sub.add_parser("explain", help="why a rule matters, with examples")
     explain.add_argument("rule", metavar="RULE", help="rule code or name, e.g. K8S001")
     return parser
@@ -128,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _review(args)
         if args.command == "rules":
             return _rules(args)
+        if args.command == "fix":
+            return _fix(args)
         return _explain(args)
     except UsageError as exc:
         print(f"prodready: error: {exc}", file=sys.stderr)
@@ -204,6 +216,14 @@ def _scan(args: argparse.Namespace) -> int:
     from analyzer import report
     from analyzer.report import sarif as sarif_report
 
+    if (
+        args.output is not None
+        and args.sarif is not None
+        and args.output.absolute() == args.sarif.absolute()
+    ):
+        raise UsageError(
+            "--output and --sarif name the same file; one report would overwrite the other"
+        )
     result, cfg = _run_scan(args, list(args.paths))
     if args.baseline is not None:
         accepted = baseline.load(args.baseline)
@@ -278,6 +298,33 @@ def _baseline(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fix(args: argparse.Namespace) -> int:
+    """Exit codes as `scan`, judged on the findings of fixable rules left after fixing."""
+    from analyzer import fix
+
+    root, targets = _root_and_targets(list(args.paths))
+    cfg = _config(args, root)
+    outcome = fix.run(
+        root, cfg, targets, unsafe=args.unsafe, write=not args.diff, jobs=_jobs(args.jobs)
+    )
+    if args.diff:
+        _write(None, "".join(c.diff() for c in outcome.changes))
+    count = sum(len(c.fixed) for c in outcome.changes)
+    verb = "would fix" if args.diff else "fixed"
+    print(
+        f"prodready: {verb} {count} finding(s) in {len(outcome.changes)} file(s); "
+        f"{len(outcome.remaining)} finding(s) of fixable rules remain",
+        file=sys.stderr,
+    )
+    for path, why in outcome.refused:
+        print(f"prodready: {path}: {why}", file=sys.stderr)
+    threshold = cfg.fail_threshold()
+    failing = threshold is not None and any(
+        f.severity is not None and f.severity.rank >= threshold for f in outcome.remaining
+    )
+    return 1 if failing else 0
+
+
 def _rules(args: argparse.Namespace) -> int:
     rules = catalog.load()
     if args.format == "json":
@@ -294,6 +341,8 @@ def _rules(args: argparse.Namespace) -> int:
                 "security-severity": r.security_severity,
                 "precision": r.precision,
                 "scope": r.scope,
+                "fixable": r.fixable,
+                "fix-safety": r.fix_safety,
             }
             for r in rules.values()
         ]

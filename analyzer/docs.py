@@ -28,6 +28,7 @@ _DOMAINS = {
     "FE": "Frontend",
     "WF": "GitHub workflows",
     "REPO": "Repository",
+    "X": "Across files",
     "PR": "The scan itself",
 }
 

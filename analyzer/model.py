@@ -39,6 +39,15 @@ class Example:
 
 
 @dataclass(frozen=True)
+class FixExample:
+    """A fix documented as a round trip: `prodready fix` turns `before` into `after` exactly."""
+
+    path: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
 class Rule:
     code: str
     name: str
@@ -52,6 +61,9 @@ class Rule:
     precision: str = "high"
     scope: str = "file"  # "file" (has a line) or "repository"
     examples: tuple[Example, ...] = ()
+    fixable: bool = False  # `prodready fix` can repair its findings
+    fix_safety: str | None = None  # "safe" (applied by default) or "unsafe" (needs --unsafe)
+    fix_examples: tuple[FixExample, ...] = ()
 
     @property
     def is_security(self) -> bool:

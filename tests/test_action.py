@@ -592,3 +592,44 @@ def test_comment_true_posts_one_review_on_the_changed_lines(
     assert len(gh.comments) + listed == int(run.outputs["findings"])
     assert "Dockerfile.worker" in review["body"]
     assert run.returncode == 1  # the comments do not change the verdict
+
+
+@pytest.mark.slow
+def test_strict_and_trusted_config_keep_a_pull_request_from_switching_checks_off(
+    runner_temp: Path, tmp_path: Path
+) -> None:
+    workspace = _git_workspace(tmp_path, "call-center-fixed")
+    compose = workspace / "docker-compose.yml"
+    # the pull request silences a problem it introduces, inline and in the tree's config
+    compose.write_text(
+        compose.read_text(encoding="utf-8")
+        .replace("services:\n", "services:\n  # prodready: ignore[CMP008] needed for the demo\n", 1)
+        .replace(
+            "    image:", "    privileged: true  # prodready: ignore[CMP008] demo\n    image:", 1
+        ),
+        encoding="utf-8",
+    )
+    (workspace / ".prodready.toml").write_text('ignore = ["CMP008"]\n', encoding="utf-8")
+    for sub in "abc":
+        (tmp_path / sub).mkdir()
+    lenient = run_action(workspace, _fresh_temp(runner_temp, tmp_path / "a"), fail_on="error")
+    assert lenient.outputs["exit-code"] == "0", lenient.stdout[-2000:]
+    strict = run_action(
+        workspace, _fresh_temp(runner_temp, tmp_path / "b"), fail_on="error", strict="true"
+    )
+    assert strict.outputs["exit-code"] == "1", (
+        strict.stdout[-3000:] + "".join(s.stderr for s in strict.steps)[-2000:]
+    )
+    assert "CMP008" in strict.stdout
+    # a trusted config replaces the tree's: its `ignore` no longer applies (inline
+    # suppressions still do without strict, so this run has none)
+    compose.write_text(
+        compose.read_text(encoding="utf-8").replace("  # prodready: ignore[CMP008] demo", ""),
+        encoding="utf-8",
+    )
+    trusted = tmp_path / "trusted.toml"
+    trusted.write_text("fail-on = 'error'\n", encoding="utf-8")
+    with_config = run_action(
+        workspace, _fresh_temp(runner_temp, tmp_path / "c"), fail_on="error", config=str(trusted)
+    )
+    assert with_config.outputs["exit-code"] == "1"  # the tree's own ignore is not read

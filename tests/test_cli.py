@@ -31,6 +31,7 @@ def _one_line_error(proc) -> None:  # type: ignore[no-untyped-def]
         ["scan", "does-not-exist"],
         ["scan", "--config", "missing.toml", "."],
         ["scan", "--baseline", "missing.json", "."],
+        ["scan", "--output", "r.sarif", "--sarif", "r.sarif", "."],
         ["explain", "XYZ999"],
         ["frobnicate"],
         [],

@@ -552,3 +552,314 @@ def test_a_broken_detector_input_does_not_stop_collection(tmp_path: Path) -> Non
         {"k8s/odd.yaml": "apiVersion: v1\nkind: Deployment\nspec: [1, 2]\n", "CHANGELOG.md": "x\n"},
     )
     assert _for(found, "DOCUSER-5")
+
+
+# --------------------------------------------------------------------------- SQL and Supabase
+
+INIT_SQL = """\
+create table public.agents (id uuid primary key, name text);
+create table public.calls (
+  id uuid primary key,
+  agent_id uuid references public.agents (id)
+);
+"""
+PROTECT_SQL = """\
+create index calls_agent_id_idx on public.calls (agent_id);
+alter table public.agents enable row level security;
+alter table public.calls enable row level security;
+create policy "own" on public.agents for select to authenticated using (auth.uid() = id);
+create policy "own calls" on public.calls for select to authenticated using (auth.uid() = agent_id);
+"""
+
+
+def test_migration_history_evidence_is_judged_at_its_end(tmp_path: Path) -> None:
+    found = _collect(
+        tmp_path,
+        {
+            "supabase/migrations/20240101_init.sql": INIT_SQL,
+            "supabase/migrations/20240201_protect.sql": PROTECT_SQL,
+        },
+    )
+    rls = _one(found, "AUTH-2", "every API-exposed table (2)")
+    assert (rls.path, rls.line) == ("supabase/migrations/20240201_protect.sql", 2)
+    fk = _one(found, "DB-1", "every foreign key (1)")
+    assert (fk.path, fk.line) == ("supabase/migrations/20240101_init.sql", 4)
+    pk = _one(found, "DB-5", "every table (2)")
+    assert (pk.path, pk.line) == ("supabase/migrations/20240101_init.sql", 1)
+
+
+def test_migration_near_misses_verify_nothing(tmp_path: Path) -> None:
+    half = PROTECT_SQL.replace('create policy "own calls"', '-- create policy "own calls"')
+    found = _collect(
+        tmp_path,
+        {
+            "supabase/migrations/20240101_init.sql": INIT_SQL
+            + "create table public.logs (line text);\n",
+            "supabase/migrations/20240201_protect.sql": half.replace(
+                "create index calls_agent_id_idx", "create index calls_id_idx"
+            ).replace("(agent_id);", "(id, agent_id);", 1),
+        },
+    )
+    assert not _for(found, "AUTH-2")  # calls has RLS but no policy, logs has no RLS
+    assert not _for(found, "DB-1")  # an index that does not start with the key's column
+    assert not _for(found, "DB-5")  # logs has no primary key
+
+
+def test_server_only_tables_count_for_rls_and_partitions_for_db3(tmp_path: Path) -> None:
+    sql = """\
+create table public.events (id bigint, at timestamptz not null, primary key (id, at))
+  partition by range (at);
+create table public.events_2024 partition of public.events
+  for values from ('2024-01-01') to ('2025-01-01');
+alter table public.events enable row level security;
+revoke all on table public.events from anon, authenticated;
+"""
+    found = _collect(tmp_path, {"supabase/migrations/1_events.sql": sql})
+    _one(found, "AUTH-2", "every API-exposed table (1)")
+    part = _one(found, "DB-3", "public.events_2024")
+    assert part.line == 3
+
+
+def test_pgsodium_labels_are_encryption_at_rest(tmp_path: Path) -> None:
+    sql = """\
+create table public.cards (id uuid primary key, card_number text);
+security label for pgsodium on column public.cards.card_number is 'ENCRYPT WITH KEY ID 1';
+"""
+    found = _collect(tmp_path, {"supabase/migrations/1.sql": sql})
+    assert _one(found, "DATA-1", "public.cards.card_number").line == 1
+    plain = _collect(tmp_path / "plain", {"supabase/migrations/1.sql": sql.splitlines()[0]})
+    assert not _for(plain, "DATA-1")
+
+
+SUPABASE_CONFIG = """\
+[auth]
+enabled = true
+site_url = "https://app.example.com"
+jwt_expiry = 1800
+enable_refresh_token_rotation = true
+refresh_token_reuse_interval = 10
+
+[auth.email]
+enable_confirmations = true
+"""
+
+
+def test_supabase_config_evidence_names_the_keys(tmp_path: Path) -> None:
+    found = _collect(tmp_path, {"supabase/config.toml": SUPABASE_CONFIG})
+    assert _one(found, "AUTH-4", "1800 s").line == 4
+    assert _one(found, "AUTH-5", "rotation on").line == 5
+    assert _one(found, "AUTH-1", "enable_confirmations").line == 9
+
+
+def test_supabase_config_near_misses(tmp_path: Path) -> None:
+    bad = (
+        SUPABASE_CONFIG.replace("jwt_expiry = 1800", "jwt_expiry = 7200")
+        .replace("reuse_interval = 10", "reuse_interval = 60")
+        .replace("enable_confirmations = true", "enable_confirmations = false")
+    )
+    found = _collect(tmp_path, {"supabase/config.toml": bad})
+    assert not [e for e in found if e.item_id in ("AUTH-1", "AUTH-4", "AUTH-5")]
+    # Defaults are nobody's decision, and a remote that overrides a good value breaks the claim.
+    found = _collect(tmp_path / "d", {"supabase/config.toml": "[auth]\nenabled = true\n"})
+    assert not [e for e in found if e.item_id in ("AUTH-1", "AUTH-4", "AUTH-5")]
+    remote = SUPABASE_CONFIG + "\n[remotes.prod.auth]\njwt_expiry = 86400\n"
+    found = _collect(tmp_path / "r", {"supabase/config.toml": remote})
+    assert not _for(found, "AUTH-4") and _for(found, "AUTH-5")
+
+
+# --------------------------------------------------------------------------- nginx
+
+NGINX = """\
+events {}
+http {
+  ssl_protocols TLSv1.2 TLSv1.3;
+  client_max_body_size 10m;
+  gzip on;
+  gzip_types text/css application/javascript application/json;
+  limit_req_zone $binary_remote_addr zone=api:10m rate=10r/s;
+  server {
+    listen 443 ssl;
+    server_name app.example.com;
+    add_header Strict-Transport-Security "max-age=31536000" always;
+    add_header X-Content-Type-Options nosniff always;
+    add_header X-Frame-Options DENY always;
+    add_header Referrer-Policy no-referrer always;
+    add_header Content-Security-Policy "default-src 'self'" always;
+    root /srv/www;
+    location /assets/ {
+      expires 1y;
+    }
+    location /api/ {
+      limit_req zone=api burst=20;
+      proxy_pass http://api:8000;
+    }
+  }
+}
+"""
+
+
+def test_nginx_evidence_at_the_directives(tmp_path: Path) -> None:
+    found = _collect(tmp_path, {"nginx/nginx.conf": NGINX})
+    where = {item: _for(found, item)[0].line for item in
+             ("BACKEND-4", "DATA-2", "DATA-3", "DATA-4", "ATTACK-1", "ATTACK-5", "FRONTEND-3")}  # fmt: skip
+    assert where == {
+        "BACKEND-4": 6,
+        "DATA-2": 3,
+        "DATA-3": 15,
+        "DATA-4": 12,
+        "ATTACK-1": 21,
+        "ATTACK-5": 4,
+        "FRONTEND-3": 18,
+    }
+    assert all(e.path == "nginx/nginx.conf" for e in found if e.item_id == "DATA-4")
+
+
+def test_nginx_near_misses_verify_nothing(tmp_path: Path) -> None:
+    bad = (
+        NGINX.replace("TLSv1.2 TLSv1.3", "TLSv1.1 TLSv1.2")
+        .replace("text/css application/javascript", "text/plain")
+        .replace("client_max_body_size 10m", "client_max_body_size 0")
+        .replace("limit_req zone=api burst=20;", "")
+        .replace("expires 1y", "expires -1")
+        .replace("add_header Content-Security-Policy \"default-src 'self'\" always;", "")
+        .replace("add_header X-Content-Type-Options nosniff always;", "")
+    )
+    found = _collect(tmp_path, {"nginx/nginx.conf": bad})
+    items = ("BACKEND-4", "DATA-2", "DATA-3", "DATA-4", "ATTACK-1", "ATTACK-5", "FRONTEND-3")
+    assert not [e for e in found if e.item_id in items], found
+    # A second server without the headers breaks "every server sends them".
+    two = NGINX.replace("  }\n}\n", "  }\n  server {\n    listen 8080;\n    root /srv/x;\n  }\n}\n")
+    found = _collect(tmp_path / "two", {"nginx/nginx.conf": two})
+    assert not _for(found, "DATA-3") and not _for(found, "DATA-4")
+    # A development config is not what production serves.
+    found = _collect(tmp_path / "dev", {"nginx/nginx.dev.conf": NGINX})
+    assert not _for(found, "DATA-3")
+
+
+# --------------------------------------------------------------------------- frontend
+
+VITE = 'import { defineConfig } from "vite";\nexport default defineConfig({ build: {} });\n'
+
+
+def test_frontend_lazy_loading_preload_and_minified_compressed(tmp_path: Path) -> None:
+    found = _collect(
+        tmp_path,
+        {
+            "web/src/App.tsx": 'import { lazy } from "react";\n\n'
+            'const Calls = lazy(() => import("./Calls"));\n'
+            'export const Head = () => <link rel="preload" href="/font.woff2" as="font" />;\n',
+            "web/vite.config.ts": VITE,
+            "nginx/nginx.conf": NGINX,
+        },
+    )
+    assert _one(found, "FRONTEND-1", "React.lazy").line == 3
+    assert _one(found, "FRONTEND-4", "preload").line == 4
+    minified = _one(found, "FRONTEND-5", "Vite production build")
+    assert minified.path == "web/vite.config.ts"
+    _one(found, "FRONTEND-5", "gzip_types")
+
+
+def test_frontend_near_misses(tmp_path: Path) -> None:
+    found = _collect(
+        tmp_path,
+        {
+            # `lazy` from another library, a commented-out lazy import, a stylesheet link.
+            "web/src/App.tsx": 'import { lazy } from "./utils";\n'
+            "const A = lazy(() => load());\n"
+            '// const B = React.lazy(() => import("./B"));\n'
+            'export const Head = () => <link rel="stylesheet" href="/app.css" />;\n',
+            "web/vite.config.ts": VITE.replace("build: {}", "build: { minify: false }"),
+            "nginx/nginx.conf": NGINX,
+        },
+    )
+    assert not [e for e in found if e.item_id in ("FRONTEND-1", "FRONTEND-4", "FRONTEND-5")]
+    # Minified but served uncompressed is half of FRONTEND-5.
+    found = _collect(tmp_path / "nocompress", {"web/vite.config.ts": VITE})
+    assert not _for(found, "FRONTEND-5")
+
+
+def _jwt(role: str) -> str:
+    import base64
+    import json
+
+    def part(data: dict[str, str]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'HS256'})}.{part({'role': role, 'iss': 'supabase'})}.c2lnbmF0dXJl"
+
+
+def test_browser_supabase_client_with_the_anon_key(tmp_path: Path) -> None:
+    found = _collect(
+        tmp_path,
+        {
+            "web/src/supabase.ts": 'import { createClient } from "@supabase/supabase-js";\n'
+            "const url = import.meta.env.VITE_SUPABASE_URL;\n"
+            "const key = import.meta.env.VITE_SUPABASE_ANON_KEY;\n"
+            "export const supabase = createClient(url, key);\n",
+            # Server code with the service role through a server-only variable is fine.
+            "web/src/admin.ts": 'import { createClient } from "@supabase/supabase-js";\n'
+            "export const admin = createClient(u, process.env.SUPABASE_SERVICE_ROLE_KEY!);\n",
+            # Our own wrapper named createClient, defined and called without arguments.
+            "web/src/wrap.ts": 'import { createBrowserClient } from "@supabase/ssr";\n'
+            "export function createClient() {\n"
+            "  return createBrowserClient(u, process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!);\n}\n"
+            "export const s = createClient();\n",
+            "web/src/literal.ts": 'import { createClient } from "@supabase/supabase-js";\n'
+            f'export const c = createClient("https://x.supabase.co", "{_jwt("anon")}");\n',
+        },
+    )
+    assert _one(found, "SECRETS-4", "anon key").path in (
+        "web/src/supabase.ts",
+        "web/src/literal.ts",
+    )
+
+
+def test_browser_supabase_client_near_misses(tmp_path: Path) -> None:
+    client = 'import { createClient } from "@supabase/supabase-js";\n'
+    for i, call in enumerate(
+        (
+            f'createClient("https://x.supabase.co", "{_jwt("service_role")}")',
+            "createClient(url, import.meta.env.VITE_SUPABASE_SERVICE_ROLE_KEY)",
+            "createClient(url, key)",  # unknown key: no claim
+        )
+    ):
+        found = _collect(
+            tmp_path / str(i),
+            {
+                "web/src/ok.ts": client
+                + "createClient(url, import.meta.env.VITE_SUPABASE_ANON_KEY);\n",
+                "web/src/bad.ts": client + f"export const c = {call};\n",
+            },
+        )
+        assert not _for(found, "SECRETS-4"), call
+
+
+def test_image_sizes(tmp_path: Path) -> None:
+    found = _collect(tmp_path, {"web/public/hero.png": b"\x89PNG" + b"\0" * 2048})
+    assert _one(found, "FRONTEND-2", "(1) is under 300 KB").path == "web/public/hero.png"
+    big = _collect(tmp_path / "big", {"web/public/hero.png": b"\x89PNG" + b"\0" * 400_000,
+                                      "web/public/logo.png": b"\x89PNG" + b"\0" * 10})  # fmt: skip
+    assert not _for(big, "FRONTEND-2")
+
+
+def test_a_javascript_database_client_means_there_is_a_database(tmp_path: Path) -> None:
+    found = _collect(
+        tmp_path,
+        {"src/supabaseClient.js": 'import { createClient } from "@supabase/supabase-js";\n'},
+    )
+    assert _one(found, SCOPE + "database", "@supabase/supabase-js").path == "src/supabaseClient.js"
+    found = _collect(tmp_path / "none", {"src/app.js": 'import React from "react";\n'})
+    assert not _for(found, SCOPE + "database")
+
+
+def test_a_database_container_means_there_is_a_database(tmp_path: Path) -> None:
+    compose = "services:\n  db:\n    image: postgres:16.2\n  api:\n    image: acme/api:1.0\n"
+    found = _collect(tmp_path, {"docker-compose.yml": compose})
+    assert _one(found, SCOPE + "database", "postgres").line == 3
+    found = _collect(tmp_path / "no", {"docker-compose.yml": compose.replace("postgres", "redis")})
+    assert not _for(found, SCOPE + "database")
+
+
+def test_images_in_documentation_are_not_shipped(tmp_path: Path) -> None:
+    found = _collect(tmp_path, {"docs/img/screenshot.png": b"\x89PNG" + b"\0" * 100})
+    assert not _for(found, "FRONTEND-2")

@@ -16,6 +16,7 @@ DOMAINS = (
     "frontend",
     "workflows",
     "repository",
+    "judge",
 )
 
 for _name in DOMAINS:

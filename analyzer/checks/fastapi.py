@@ -21,6 +21,7 @@ from typing import Any
 
 from analyzer import runcontext
 from analyzer.checks.compose import Service, services_of
+from analyzer.checks.judge import sides
 from analyzer.checks.kubernetes import Container, containers, objects_of
 from analyzer.checks.registry import file_check, repo_check
 from analyzer.model import FileResult, Finding
@@ -169,7 +170,6 @@ def _served_routes(model: AppModel) -> list[FullRoute]:
 def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
     model = AppModel.build(_py_facts(results))
     public = _public_routes()
-    limiter_app = "ratelimit-app" in model.app_libs()
     for fr in _served_routes(model):
         route = fr.route
         if route.telephony or "twilio" in fr.loose_path.lower():
@@ -194,19 +194,33 @@ def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
                 "router, include_router or app level.",
             )
         yield from _pagination(model, fr)
-        if (
-            not limiter_app
-            and "POST" in route.methods
-            and _needs_rate_limit(model, fr)
-            and not route.rate_limited
-            and not any(model.dep_has(d, fr.module.path, "ratelimit") for d in fr.deps)
-        ):
-            yield _route_finding(
-                "API013",
-                fr,
-                f"Route {_route_label(fr)} logs in, sends codes or places calls but has no rate "
-                "limit (slowapi, fastapi-limiter): it can be brute-forced or run up the bill.",
-            )
+    # A limit_req in the nginx/ingress in front of the app counts (analyzer.checks.judge).
+    gaps = rate_limit_gaps(model)
+    both = sides(results) if gaps else None
+    if both is None or both.edge_rate_limit():
+        return
+    also = f" (nor does the proxy in front of it, {both.proxy_files()})" if both.proxies else ""
+    for fr in gaps:
+        yield _route_finding(
+            "API013",
+            fr,
+            f"Route {_route_label(fr)} logs in, sends codes or places calls but has no rate "
+            f"limit (slowapi, fastapi-limiter){also}: it can be brute-forced or run up the bill.",
+        )
+
+
+def rate_limit_gaps(model: AppModel) -> list[FullRoute]:
+    """POST routes that need a rate limit and get none from the app itself."""
+    if "ratelimit-app" in model.app_libs():
+        return []
+    return [
+        fr
+        for fr in _served_routes(model)
+        if "POST" in fr.route.methods
+        and _needs_rate_limit(model, fr)
+        and not fr.route.rate_limited
+        and not any(model.dep_has(d, fr.module.path, "ratelimit") for d in fr.deps)
+    ]
 
 
 def _needs_rate_limit(model: AppModel, fr: FullRoute) -> bool:
@@ -336,13 +350,21 @@ def check_app_capabilities(results: Sequence[FileResult]) -> Iterator[Finding]:
     if "tracing" in libs:
         libs.add("request-id")  # trace IDs correlate the logs of one request
     headers = {h for m in model.modules if m.app_code for h in m.header_names}
+    # The nginx/ingress in front of the app may compress and send the headers for it.
+    both = sides(results)
+    if both.edge_gzip():
+        libs.add("gzip")
+    if both.edge_headers():
+        libs.add("security-headers")
+    proxy = f"; nor does the proxy in front of it ({both.proxy_files()})" if both.proxies else ""
     public = _public_routes()
     for app in apps:
         anchor = f"app:{app.module.module}:{app.owner.var}"
         where = f"app `{app.owner.var}` ({app.module.path})"
         for code, need, message in _CAPABILITIES:
             if need not in libs:
-                yield _finding(code, app.module.path, f"{message} [{where}]", None, None,
+                place = where + proxy if code == "API006" else where
+                yield _finding(code, app.module.path, f"{message} [{place}]", None, None,
                                f"{code}:{anchor}")  # fmt: skip
         if not headers and "security-headers" not in libs:
             yield _finding(
@@ -350,7 +372,7 @@ def check_app_capabilities(results: Sequence[FileResult]) -> Iterator[Finding]:
                 app.module.path,
                 "No security headers are set (Content-Security-Policy, Strict-Transport-"
                 "Security, X-Content-Type-Options, X-Frame-Options) by the app or a "
-                f"middleware [{where}].",
+                f"middleware [{where}{proxy}].",
                 None,
                 None,
                 f"API008:{anchor}",

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from analyzer.checks.judge import ALL, Sides, sides
 from analyzer.checks.registry import file_check, repo_check
 from analyzer.model import FileResult, Finding
 from analyzer.parsers.nginx import Directive, NginxConfig
@@ -402,25 +403,45 @@ def _location_chain(server: Server, target: Node) -> list[Node]:
 
 @repo_check("NGX003", "NGX004")
 def missing_security_headers(results: Sequence[FileResult]) -> Iterator[Finding]:
+    both = sides(results)
     for facts in header_facts(results):
         if facts.unknown or not facts.missing:
             continue
         s = facts.server
-        basic = [_DISPLAY[h] for h in facts.missing if h != CSP]
+        missing, also = _headers_beyond_app(both, s, facts.missing)
+        basic = [_DISPLAY[h] for h in missing if h != CSP]
         if basic:
             yield _at(
                 "NGX003",
                 s.node,
-                f"{s.label()} does not send {', '.join(basic)}",
+                f"{s.label()} does not send {', '.join(basic)}{also}",
                 f"{s.ident()}:security-headers",
             )
-        if CSP in facts.missing:
+        if CSP in missing:
             yield _at(
                 "NGX004",
                 s.node,
-                f"{s.label()} sends no Content-Security-Policy",
+                f"{s.label()} sends no Content-Security-Policy{also}",
                 f"{s.ident()}:csp",
             )
+
+
+def _headers_beyond_app(
+    both: Sides, s: Server, missing: tuple[str, ...]
+) -> tuple[tuple[str, ...], str]:
+    """Headers a server in front of the app lacks that the app does not send either.
+
+    When neither the app nor any proxy in front of it sends a security header,
+    API008 (the app) is the one finding; see analyzer.checks.judge.
+    """
+    if both.fronting(s.ident()) is None:
+        return missing, ""
+    app = both.app.headers
+    if not app and not both.edge_headers():
+        return (), ""
+    if ALL in app:
+        return (), ""
+    return tuple(h for h in missing if h not in app), f" (nor does the app, {both.app.path})"
 
 
 @repo_check("NGX005")
@@ -453,25 +474,37 @@ def header_redefinition(results: Sequence[FileResult]) -> Iterator[Finding]:
 
 # --------------------------------------------------------------------------- compression
 
+
+def server_gzips(s: Server) -> bool:
+    """gzip on at server level or above, in some location, or precompressed/brotli files."""
+    gzip = s.effective("gzip")
+    return (
+        (gzip is not None and gzip.args[:1] == ("on",))
+        or s.anywhere("gzip_static", "brotli", "brotli_static")
+        or any(d.name == "gzip" and d.args[:1] == ("on",) for d in s.node.walk())
+    )
+
+
 _JS_TYPES = {"application/javascript", "text/javascript", "application/x-javascript"}
 
 
 @repo_check("NGX001", "NGX002")
 def compression(results: Sequence[FileResult]) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
+    both = sides(results)
     for s in _tree(results).serving():
         gzip = s.effective("gzip")
         on = gzip is not None and gzip.args[:1] == ("on",)
-        if (
-            not on
-            and not s.anywhere("gzip_static", "brotli", "brotli_static")
-            and not any(d.name == "gzip" and d.args[:1] == ("on",) for d in s.node.walk())
-        ):
-            if not s.opaque:
+        if not server_gzips(s):
+            # In front of the app: the app's GZipMiddleware counts, and when neither
+            # compresses API006 is the one finding (analyzer.checks.judge).
+            fronting = both.fronting(s.ident()) is not None
+            if not s.opaque and not (fronting and (both.app.gzip or not both.edge_gzip())):
+                also = f" (nor does the app, {both.app.path})" if fronting else ""
                 yield _at(
                     "NGX001",
                     s.node,
-                    f"{s.label()} does not compress responses (no `gzip on`)",
+                    f"{s.label()} does not compress responses (no `gzip on`){also}",
                     f"{s.ident()}:gzip",
                 )
             continue
@@ -579,13 +612,21 @@ def _redirects_by_if(node: Node) -> bool:
 
 @repo_check("NGX008")
 def rate_limit(results: Sequence[FileResult]) -> Iterator[Finding]:
+    both = sides(results)
     for s in _tree(results).serving():
         if s.opaque or not s.proxies or s.anywhere("limit_req"):
             continue
+        also = ""
+        if both.fronting(s.ident()) is not None:
+            # The app's own limiter counts; when neither limits, API013 reports the
+            # routes that need it (analyzer.checks.judge).
+            if both.app.rate_limit or (not both.edge_rate_limit() and both.app.sensitive_routes):
+                continue
+            also = f" (nor does the app, {both.app.path})"
         yield _at(
             "NGX008",
             s.node,
-            f"{s.label()} proxies to the application without limit_req rate limiting",
+            f"{s.label()} proxies to the application without limit_req rate limiting{also}",
             f"{s.ident()}:limit_req",
         )
 

@@ -11,12 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from analyzer.evidence import containers, kubernetes, python_code, repository, workflows
+from analyzer.evidence import (
+    containers,
+    frontend,
+    kubernetes,
+    nginx,
+    python_code,
+    repository,
+    sql,
+    supabase,
+    workflows,
+)
 from analyzer.evidence.core import DETECTORS, SCOPE, Detector, Evidence, Repo, detector
 from analyzer.model import FileResult
 
 __all__ = ["DETECTORS", "SCOPE", "Detector", "Evidence", "collect", "detectable", "detector"]
-_MODULES = (containers, kubernetes, python_code, repository, workflows)  # registered on import
+_MODULES = (containers, frontend, kubernetes, nginx, python_code, repository, sql, supabase,
+            workflows)  # fmt: skip  # registered on import
 
 
 def collect(results: Sequence[FileResult]) -> tuple[Evidence, ...]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from analyzer.checks.compose import cpu_limited, image_name, memory_limited, one_shot
-from analyzer.evidence.core import Evidence, Repo, detector
+from analyzer.evidence.core import SCOPE, Evidence, Repo, detector
 from analyzer.parsers.yamlfile import dig
 
 _WORKERS = re.compile(r"(?:^|\s)(?:--workers|-w)(?:=|\s+)(\S+)")
@@ -252,3 +252,24 @@ def environment(repo: Repo) -> Iterator[Evidence]:
             if re.search(rf"(^|[\s/]){re.escape(tool)}\b", c.text):
                 item = "TRACE-1" if tool == "opentelemetry-instrument" else "TRACE-5"
                 yield Evidence(item, f"{what}: {c.owner} starts under `{tool}`", c.path, c.line)
+
+
+_DATABASE_IMAGES = frozenset(
+    {"postgres", "postgis", "timescaledb", "timescaledb-ha", "mysql", "mariadb", "mongo",
+     "mongodb-community-server", "cockroach", "supabase-postgres", "clickhouse-server", "pgvector"}
+)  # fmt: skip
+
+
+@detector()
+def database_service_scope(repo: Repo) -> Iterator[Evidence]:
+    """A database image run by compose means the application has a database."""
+    for s in repo.compose_services:
+        image = str(s.data.get("image", ""))
+        if image and image_name(image) in _DATABASE_IMAGES:
+            yield Evidence(
+                SCOPE + "database",
+                f"compose service {s.name} runs `{image_name(image)}`",
+                s.path,
+                s.data.key_mark("image")[0],
+            )
+            return

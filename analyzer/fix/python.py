@@ -1,0 +1,482 @@
+"""Python fixes as one libcst pass: formatting, comments and quoting survive.
+
+libcst keeps every byte of the tree it did not touch, so a fix is a small
+change in a diff, not a reformatted module. All the edits of one file are made
+in one pass over the original tree, matched by the positions the scan
+reported (ast's lines and byte columns), so an edit never shifts another's
+target. Imports and the module logger are added once, where a person would
+put them: `import logging` among the standard-library imports, the logger
+right after the imports.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from analyzer.fix.base import FileFix, FixOptions, number
+from analyzer.model import Finding
+
+CODES = ("PY001", "PY007", "PY011", "PY012", "API005", "API014")
+
+_LOG_MESSAGE = '"unexpected error"'
+_DEBUG_FLAGS = ("debug", "reload")
+
+
+def fix(text: str, findings: Sequence[Finding], options: FixOptions) -> FileFix:
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError:
+        return FileFix(text, (), tuple((f, "libcst cannot parse the file") for f in findings))
+    fixer = _Fixer(text, findings, options)
+    new = MetadataWrapper(module).visit(fixer)
+    if fixer.needs_logger and fixer.logger is not None:
+        new = _ensure_logger(new, fixer.logger)
+    if fixer.needs_query:
+        new = _ensure_from_import(new, "fastapi", "Query")
+    fixed = tuple(f for f in findings if id(f) in fixer.done)
+    skipped = tuple(
+        (f, fixer.reasons.get(id(f), "no automatic fix for this form"))
+        for f in findings
+        if id(f) not in fixer.done
+    )
+    return FileFix(new.code if fixed else text, fixed, skipped)
+
+
+class _Fixer(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, text: str, findings: Sequence[Finding], options: FixOptions) -> None:
+        super().__init__()
+        self.lines = text.splitlines()
+        self.options = options
+        self.targets: dict[tuple[int, int], list[Finding]] = {}
+        for f in findings:
+            if f.line is not None:
+                self.targets.setdefault((f.line, (f.column or 1) - 1), []).append(f)
+        self.done: set[int] = set()
+        self.reasons: dict[int, str] = {}
+        self.logger = _logger_name(text)
+        self.needs_logger = False
+        self.needs_query = False
+
+    # ------------------------------------------------------------------ positions
+
+    def _at(self, node: cst.CSTNode, *codes: str) -> list[Finding]:
+        """Findings of `codes` reported where `node` starts (ast columns are UTF-8 bytes)."""
+        pos: CodeRange = self.get_metadata(PositionProvider, node)
+        start = (pos.start.line, self._bytes(pos.start.line, pos.start.column))
+        end = (pos.end.line, self._bytes(pos.end.line, pos.end.column))
+        return [
+            f
+            for f in self.targets.get(start, [])
+            if f.code in codes
+            and (f.end_line is None or (f.end_line, (f.end_column or 1) - 1) == end)
+        ]
+
+    def _bytes(self, line: int, column: int) -> int:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return len(text[:column].encode("utf-8"))
+
+    def _skip(self, findings: list[Finding], reason: str) -> None:
+        for f in findings:
+            self.reasons[id(f)] = reason
+
+    def _mark(self, findings: list[Finding]) -> None:
+        self.done.update(id(f) for f in findings)
+
+    # ------------------------------------------------------------------ calls
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        result: cst.BaseExpression = updated
+        timeouts = self._at(original, "PY001")
+        if timeouts:
+            result = self._timeout(updated, timeouts)
+        prints = self._at(original, "PY007")
+        if prints and isinstance(result, cst.Call):
+            result = self._print(result, prints)
+        debug = self._at(original, "PY011", "API014") + [
+            f
+            for a in original.args
+            if a.keyword is not None and a.keyword.value in _DEBUG_FLAGS
+            for f in self._at(a, "API014") + self._at(a.value, "API014")
+        ]
+        if debug and isinstance(result, cst.Call):
+            result = self._debug_off(result, debug)
+        return result
+
+    def _timeout(self, call: cst.Call, findings: list[Finding]) -> cst.Call:
+        value = cst.parse_expression(number(self.options.timeout))
+        existing = next((a for a in call.args if _kw(a) == "timeout"), None)
+        anchors = {f.anchor for f in findings}
+        if existing is not None and all(a.endswith(":none") for a in anchors):
+            self._mark(findings)
+            return call.with_changes(
+                args=[a.with_changes(value=value) if a is existing else a for a in call.args]
+            )
+        if existing is None and all(
+            a.startswith(("timeout:requests.", "timeout:session.", "timeout:urllib3."))
+            for a in anchors
+        ):
+            self._mark(findings)
+            return call.with_changes(args=_append_arg(call.args, _kwarg("timeout", value)))
+        self._skip(findings, "this client takes its timeout in another form; see the rule's fix")
+        return call
+
+    def _print(self, call: cst.Call, findings: list[Finding]) -> cst.BaseExpression:
+        if not (isinstance(call.func, cst.Name) and call.func.value == "print"):
+            return call
+        if self.logger is None:
+            self._skip(findings, "the module binds `logger` to something else")
+            return call
+        args = [a for a in call.args if _kw(a) != "flush"]
+        if not args or any(a.keyword is not None or a.star for a in args):
+            self._skip(findings, "print() with sep=/end=/file= or unpacking is left for a person")
+            return call
+        self._mark(findings)
+        self.needs_logger = True
+        func = cst.Attribute(value=cst.Name(self.logger), attr=cst.Name("info"))
+        if len(args) == 1:
+            return call.with_changes(
+                func=func, args=[args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+            )
+        fmt = cst.Arg(cst.SimpleString('"' + " ".join(["%s"] * len(args)) + '"'))
+        return call.with_changes(func=func, args=_append_arg([fmt], *args))
+
+    def _debug_off(self, call: cst.Call, findings: list[Finding]) -> cst.Call:
+        args = []
+        for a in call.args:
+            name = _kw(a)
+            if name in _DEBUG_FLAGS and isinstance(a.value, cst.Name) and a.value.value == "True":
+                a = a.with_changes(value=cst.Name("False"))
+            elif (
+                name == "log_level"
+                and isinstance(a.value, cst.SimpleString)
+                and str(a.value.evaluated_value).lower() in ("debug", "trace")
+            ):
+                quote = a.value.quote
+                a = a.with_changes(value=cst.SimpleString(f"{quote}info{quote}"))
+            args.append(a)
+        self._mark(findings)
+        return call.with_changes(args=args)
+
+    # ------------------------------------------------------------------ except
+
+    def leave_ExceptHandler(
+        self, original: cst.ExceptHandler, updated: cst.ExceptHandler
+    ) -> cst.ExceptHandler:
+        found = self._at(original, "PY012")
+        if not found or updated.type is not None:
+            return updated
+        if self.logger is None:
+            self._skip(found, "the module binds `logger` to something else")
+            return updated
+        if not isinstance(updated.body, cst.IndentedBlock):
+            self._skip(found, "a one-line handler is left for a person")
+            return updated
+        self._mark(found)
+        self.needs_logger = True
+        log = cst.parse_statement(f"{self.logger}.exception({_LOG_MESSAGE})\n")
+        body = list(updated.body.body)
+        if len(body) == 1 and _is_pass(body[0]):
+            first = body[0]
+            assert isinstance(first, cst.SimpleStatementLine)
+            body = [log.with_changes(leading_lines=first.leading_lines)]
+        else:
+            body.insert(0, log)
+        return updated.with_changes(
+            type=cst.Name("Exception"),
+            whitespace_after_except=cst.SimpleWhitespace(" "),
+            body=updated.body.with_changes(body=body),
+        )
+
+    # ------------------------------------------------------------------ query bounds
+
+    def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
+        found = self._at(original.name, "API005") or self._at(original, "API005")
+        if not found:
+            return updated
+        bound = self.options.max_limit
+        default = updated.default
+        if isinstance(default, cst.Integer):
+            bound = max(bound, int(default.value))
+        le = _kwarg("le", cst.Integer(str(bound)))
+        query = _query_call(default) or _annotated_query(updated.annotation)
+        if query is not None:
+            self._mark(found)
+            patched = query.with_changes(args=_append_arg(query.args, le))
+            return cst.ensure_type(updated.deep_replace(query, patched), cst.Param)
+        if default is None:
+            self._skip(found, "a required parameter gets its bound by hand")
+            return updated
+        self._mark(found)
+        self.needs_query = True
+        call = cst.Call(cst.Name("Query"), args=[cst.Arg(default, comma=_comma()), le])
+        return updated.with_changes(default=call)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _kw(arg: cst.Arg) -> str | None:
+    return arg.keyword.value if arg.keyword is not None else None
+
+
+def _comma() -> cst.Comma:
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+def _kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
+    return cst.Arg(
+        value=value,
+        keyword=cst.Name(name),
+        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+    )
+
+
+def _append_arg(args: Sequence[cst.Arg], *new: cst.Arg) -> list[cst.Arg]:
+    """Append arguments the way the call is written (one line, or one per line with a trailing comma)."""
+    out = list(args)
+    for arg in new:
+        if not out:
+            out.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+            continue
+        last = out[-1]
+        between = next((a.comma for a in out[:-1] if isinstance(a.comma, cst.Comma)), _comma())
+        if isinstance(last.comma, cst.Comma):  # a trailing comma: keep it trailing
+            out[-1] = last.with_changes(comma=between)
+            out.append(arg.with_changes(comma=last.comma))
+        else:
+            out[-1] = last.with_changes(comma=between)
+            out.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+    return out
+
+
+def _is_query(node: cst.BaseExpression | None) -> bool:
+    func = node.func if isinstance(node, cst.Call) else None
+    return (isinstance(func, cst.Name) and func.value == "Query") or (
+        isinstance(func, cst.Attribute) and func.attr.value == "Query"
+    )
+
+
+def _query_call(node: cst.BaseExpression | None) -> cst.Call | None:
+    return node if isinstance(node, cst.Call) and _is_query(node) else None
+
+
+def _annotated_query(annotation: cst.Annotation | None) -> cst.Call | None:
+    sub = annotation.annotation if annotation is not None else None
+    if not isinstance(sub, cst.Subscript):
+        return None
+    for element in sub.slice:
+        index = element.slice
+        if isinstance(index, cst.Index) and _is_query(index.value):
+            return index.value  # type: ignore[return-value]
+    return None
+
+
+def _is_pass(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(s, cst.Pass) for s in stmt.body
+    )
+
+
+def _logger_name(text: str) -> str | None:
+    """The module's logger: an existing `x = logging.getLogger(...)`, else `logger` when free."""
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError:
+        return None
+    bound: set[str] = set()
+    for stmt in module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+                if isinstance(target, cst.Name):
+                    if _is_get_logger(small.value):
+                        return target.value
+                    bound.add(target.value)
+            elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
+                small.names, cst.ImportStar
+            ):
+                bound.update(
+                    (
+                        cst.helpers.get_full_name_for_node(a.asname.name)
+                        if a.asname
+                        else cst.helpers.get_full_name_for_node(a.name)
+                    )
+                    or ""
+                    for a in small.names
+                )
+    return None if "logger" in bound else "logger"
+
+
+def _is_get_logger(value: cst.BaseExpression) -> bool:
+    if not isinstance(value, cst.Call):
+        return False
+    name = cst.helpers.get_full_name_for_node(value.func) or ""
+    return name in ("logging.getLogger", "getLogger")
+
+
+# ---------------------------------------------------------------------- imports
+
+
+def _import_top(stmt: cst.BaseStatement) -> str | None:
+    """The top-level module a plain import line imports (`os` for `from os.path import x`)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if isinstance(small, cst.Import):
+        return (cst.helpers.get_full_name_for_node(small.names[0].name) or "").split(".")[0]
+    if isinstance(small, cst.ImportFrom):
+        if small.relative:
+            return "."
+        return (cst.helpers.get_full_name_for_node(small.module) or "").split(".")[0]  # type: ignore[arg-type]
+    return None
+
+
+def _header(body: Sequence[cst.BaseStatement]) -> tuple[int, int]:
+    """(start, end) of the leading import block, after any docstring."""
+    start = 0
+    if body and isinstance(body[0], cst.SimpleStatementLine):
+        first = body[0].body[0]
+        if isinstance(first, cst.Expr) and isinstance(
+            first.value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
+            start = 1
+    end = start
+    while end < len(body) and _import_top(body[end]) is not None:
+        end += 1
+    return start, end
+
+
+def _has_import_logging(body: Sequence[cst.BaseStatement]) -> bool:
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import) and any(
+                    a.asname is None and cst.helpers.get_full_name_for_node(a.name) == "logging"
+                    for a in small.names
+                ):
+                    return True
+    return False
+
+
+def _blank(n: int = 1) -> list[cst.EmptyLine]:
+    return [cst.EmptyLine() for _ in range(n)]
+
+
+def _ensure_logger(module: cst.Module, name: str) -> cst.Module:
+    body = list(module.body)
+    start, end = _header(body)
+    if not _has_import_logging(body):
+        new = cst.parse_statement("import logging\n")
+        tops = [(i, _import_top(body[i]) or "") for i in range(start, end)]
+        std = [(i, t) for i, t in tops if t in sys.stdlib_module_names and t != "__future__"]
+        later = [i for i, t in std if t > "logging"]
+        others = [i for i, t in tops if t != "__future__"]
+        if later:
+            at = later[0]
+            new = new.with_changes(leading_lines=body[at].leading_lines)
+            body[at] = body[at].with_changes(leading_lines=())
+        elif std:
+            at = std[-1][0] + 1
+        elif others:
+            at = others[0]
+            new = new.with_changes(leading_lines=body[at].leading_lines)
+            body[at] = body[at].with_changes(leading_lines=_blank())
+        elif end > start:  # only `from __future__` imports
+            at = end
+            new = new.with_changes(leading_lines=_blank())
+        else:
+            at = start
+            lead = body[at].leading_lines if at < len(body) else ()
+            new = new.with_changes(leading_lines=_blank() if start else lead)
+            if at < len(body):
+                body[at] = body[at].with_changes(leading_lines=())
+        body.insert(at, new)
+        end += 1
+    if _logger_name(cst.Module(body=body).code) == name and not _defines(body, name):
+        assign = cst.parse_statement(f"{name} = logging.getLogger(__name__)\n")
+        body.insert(end, assign.with_changes(leading_lines=_blank()))
+        if end + 1 < len(body):
+            nxt = body[end + 1]
+            want = 2 if isinstance(nxt, (cst.FunctionDef, cst.ClassDef)) else 1
+            lead = list(nxt.leading_lines)
+            blanks = _leading_blanks(lead)
+            if blanks < want:
+                body[end + 1] = nxt.with_changes(leading_lines=_blank(want - blanks) + lead)
+    return module.with_changes(body=body)
+
+
+def _leading_blanks(lines: list[cst.EmptyLine]) -> int:
+    n = 0
+    for line in lines:
+        if line.comment is not None:
+            break
+        n += 1
+    return n
+
+
+def _defines(body: Sequence[cst.BaseStatement], name: str) -> bool:
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and any(
+                    isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets
+                ):
+                    return True
+    return False
+
+
+def _ensure_from_import(module: cst.Module, source: str, name: str) -> cst.Module:
+    body = list(module.body)
+    for i, stmt in enumerate(body):
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            continue
+        small = stmt.body[0]
+        if (
+            isinstance(small, cst.ImportFrom)
+            and not small.relative
+            and cst.helpers.get_full_name_for_node(small.module) == source  # type: ignore[arg-type]
+            and not isinstance(small.names, cst.ImportStar)
+        ):
+            names = list(small.names)
+            if any(
+                a.asname is None and cst.helpers.get_full_name_for_node(a.name) == name
+                for a in names
+            ):
+                return module
+            pos = next(
+                (
+                    k
+                    for k, a in enumerate(names)
+                    if (cst.helpers.get_full_name_for_node(a.name) or "") > name
+                ),
+                len(names),
+            )
+            alias = cst.ImportAlias(cst.Name(name))
+            if pos < len(names):
+                comma = (
+                    names[pos - 1].comma
+                    if pos > 0 and isinstance(names[pos - 1].comma, cst.Comma)
+                    else _comma()
+                )
+                names.insert(pos, alias.with_changes(comma=comma))
+            else:
+                between = next(
+                    (a.comma for a in names[:-1] if isinstance(a.comma, cst.Comma)), _comma()
+                )
+                last = names[-1]
+                names[-1] = last.with_changes(comma=between)
+                names.append(alias.with_changes(comma=last.comma))
+            body[i] = stmt.with_changes(body=[small.with_changes(names=names)])
+            return module.with_changes(body=body)
+    _, end = _header(body)
+    new = cst.parse_statement(f"from {source} import {name}\n")
+    body.insert(end, new)
+    return module.with_changes(body=body)
