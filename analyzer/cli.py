@@ -274,6 +274,10 @@ def _checkout_relative(result: ScanResult) -> ScanResult:
         result,
         root=".",
         findings=tuple(replace(f, path=prefix + f.path) for f in result.findings),
+        silencers=tuple(
+            replace(s, where=prefix + s.where) if s.kind == "inline" else s
+            for s in result.silencers
+        ),
     )
 
 

@@ -159,8 +159,22 @@ class ScanResult:
     skipped_rules: tuple[str, ...] = ()
     # positive evidence per checklist item, for the checklist report
     evidence: tuple[Evidence, ...] = ()
+    # every `prodready: ignore[...]` comment of the scanned files, and every configured
+    # ignore: a reviewer sees a new one in the job summary even when it silences nothing
+    silencers: tuple[Silencer, ...] = ()
 
     @property
     def active(self) -> tuple[Finding, ...]:
         """Findings not suppressed in source: the ones that count for the exit code."""
         return tuple(f for f in self.findings if f.suppression is None)
+
+
+@dataclass(frozen=True)
+class Silencer:
+    """Something that can switch a check off: an inline comment or a configuration entry."""
+
+    kind: str  # "inline" or "config"
+    where: str  # path:line, or the configuration file
+    rules: tuple[str, ...]
+    reason: str  # the comment's justification, or the config key ("ignore", "per-path-ignores ...")
+    applied: bool  # False under --strict (or a comment without a reason)

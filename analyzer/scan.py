@@ -28,7 +28,7 @@ from analyzer.checks import registry
 from analyzer.config import Config
 from analyzer.engines import semgrep_engine
 from analyzer.errors import UsageError
-from analyzer.model import BinaryFile, FileResult, Finding, Rule, ScanResult, SourceFile
+from analyzer.model import BinaryFile, FileResult, Finding, Rule, ScanResult, Silencer, SourceFile
 from analyzer.parsers import ParseError
 from analyzer.suppress import inline_ignores, rule_matches
 
@@ -138,7 +138,41 @@ def scan(
         kinds=dict(sorted(kinds.items())),
         skipped_rules=semgrep_engine.skipped_rules(frozenset(rules)),
         evidence=evidence.collect(everything),
+        silencers=_silencers(results, config),
     )
+
+
+def _silencers(results: list[FileResult], config: Config) -> tuple[Silencer, ...]:
+    source = config.source or "configuration"
+    inline = [
+        Silencer(
+            "inline",
+            f"{r.path}:{ig.line}",
+            ig.tokens,
+            ig.reason,
+            bool(ig.reason) and not config.strict,
+        )  # fmt: skip
+        for r in results
+        for ig in r.ignores
+    ]
+    configured = (
+        [Silencer("config", source, config.ignore, "ignore", True)] if config.ignore else []
+    )
+    configured += [
+        Silencer("config", source, tokens, f"per-path-ignores {glob!r}", True)
+        for glob, tokens in config.per_path_ignores
+    ]
+    configured += [
+        Silencer(
+            "config",
+            source,
+            tokens,
+            "ignore" if glob == "**" else f"per-path-ignores {glob!r}",
+            False,
+        )
+        for glob, tokens in config.unapplied
+    ]
+    return tuple(inline + configured)
 
 
 def _extract_and_judge(

@@ -80,3 +80,40 @@ def test_a_secret_is_reported_once_by_its_most_specific_rule(tmp_path: Path) -> 
         if c.startswith(("SEC", "CMP004"))
     ]
     assert at_line_5 == ["CMP004"]
+
+
+def test_job_summary_lists_every_suppression_and_ignore(tmp_path: Path) -> None:
+    compose = (
+        "services:\n  api:\n    image: ghcr.io/acme/api:1.0\n"
+        "    privileged: true  # prodready: ignore[CMP008] demo only\n"
+        "    # prodready: ignore[CMP001]\n    restart: always\n"
+    )
+    write_tree(
+        tmp_path,
+        {"repo/docker-compose.yml": compose, "repo/.prodready.toml": 'ignore = ["CMP010"]\n'},
+    )
+    summary = tmp_path / "summary.md"
+    run_cli(
+        "scan",
+        "repo",
+        "--format",
+        "github",
+        cwd=tmp_path,
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    text = summary.read_text()
+    section = text[text.index("### Suppressions and ignores") :]
+    assert "`repo/docker-compose.yml:4` | CMP008 | demo only | yes" in section
+    assert "`repo/docker-compose.yml:5` | CMP001 | (no reason: not applied) | no" in section
+    assert "| CMP010 | ignore | yes" in section
+    run_cli(
+        "scan",
+        "repo",
+        "--format",
+        "github",
+        "--strict",
+        cwd=tmp_path,
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    strict = summary.read_text()[len(text) :]
+    assert "CMP008 | demo only | no" in strict and "| CMP010 | ignore | no" in strict

@@ -212,6 +212,7 @@ def write_step_summary(
     from analyzer.report.markdown import summary_markdown  # markdown imports this module
 
     head = summary_markdown(result, max_bytes=budget // 2, link_base=links or "") + "\n"
+    head += silencers_markdown(result)
     with target.open("a", encoding="utf-8") as out:
         out.write(head)
         out.write(step_summary(result, budget=budget - len(head.encode("utf-8")), links=links))
@@ -227,3 +228,32 @@ def _row(f: Finding, result: ScanResult, links: str | None = None) -> str:
         location = f"[{location}]({link(f, links)})"
     ids = ", ".join(checklist_of(f, result.rules))
     return f"| {sev.value} | {rule} | {location} | {md_cell(f.message)} | {ids} |"
+
+
+MAX_SILENCERS = 200
+
+
+def silencers_markdown(result: ScanResult) -> str:
+    """Every suppression comment and configured ignore, so a new one shows in review.
+
+    A pull request can silence a check in a comment or in the configuration; listing
+    them all in the job summary (whether or not they silence anything today) lets a
+    reviewer see the new line rather than the absence of a finding.
+    """
+    if not result.silencers:
+        return ""
+    lines = [
+        "### Suppressions and ignores",
+        "",
+        "| Where | Rules | Reason or key | Applied |",
+        "| --- | --- | --- | --- |",
+    ]
+    for sil in result.silencers[:MAX_SILENCERS]:
+        rules = ", ".join(sil.rules) or "(none)"
+        applied = "yes" if sil.applied else "no"
+        reason = sil.reason or "(no reason: not applied)"
+        lines.append(f"| {md_code(sil.where)} | {md_cell(rules)} | {md_cell(reason)} | {applied} |")
+    more = len(result.silencers) - MAX_SILENCERS
+    if more > 0:
+        lines.append(f"\n_{more} more not listed._")
+    return "\n".join(lines) + "\n\n"
