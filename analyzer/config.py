@@ -37,6 +37,9 @@ class Config:
     max_file_seconds: float = bounds.DEFAULT_MAX_FILE_SECONDS  # 0: no time budget
     max_yaml_nodes: int = bounds.DEFAULT_MAX_YAML_NODES
     max_yaml_depth: int = bounds.DEFAULT_MAX_YAML_DEPTH
+    # `prodready fix`: the timeout it writes into outbound calls, and the tags it pins images to
+    fix_timeout: float = 10.0
+    fix_pins: Mapping[str, str] = field(default_factory=dict)
     # --strict: inline suppressions and the configured ignores are reported, not applied;
     # `unapplied` keeps the configured ones as (glob, rules) pairs ("**" for `ignore`)
     strict: bool = False
@@ -60,6 +63,8 @@ _KEYS = {
     "max-file-seconds",
     "max-yaml-nodes",
     "max-yaml-depth",
+    "fix-timeout",
+    "fix-pins",
 }
 
 
@@ -105,6 +110,12 @@ def from_table(table: Mapping[str, Any], source: str) -> Config:
         raise UsageError(f"{source}: max-file-seconds must be a number >= 0 (0: no limit)")
     for glob in (*_strings(table, "exclude", source), *ppi):
         _check_glob(str(glob), source)
+    fix_timeout = table.get("fix-timeout", 10)
+    if not isinstance(fix_timeout, (int, float)) or isinstance(fix_timeout, bool) or fix_timeout <= 0:
+        raise UsageError(f"{source}: fix-timeout must be a number of seconds > 0")
+    pins = table.get("fix-pins", {})
+    if not isinstance(pins, dict) or not all(isinstance(v, str) for v in pins.values()):
+        raise UsageError(f'{source}: fix-pins must be a table of image = "tag" (e.g. redis = "7.4")')
     return Config(
         select=_strings(table, "select", source),
         ignore=_strings(table, "ignore", source),
@@ -128,6 +139,8 @@ def from_table(table: Mapping[str, Any], source: str) -> Config:
         max_yaml_depth=_positive_int(
             table, "max-yaml-depth", bounds.DEFAULT_MAX_YAML_DEPTH, source
         ),
+        fix_timeout=float(fix_timeout),
+        fix_pins={str(k): v for k, v in pins.items()},
         source=source,
     )
 

@@ -246,12 +246,12 @@ async def {verb}_{noun}_{i}(client: httpx.AsyncClient, {noun}_id: str) -> dict[s
 
 def _fn_http_bad(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
     verb = g.pick(VERBS)
-    code = f'''def {verb}_{noun}_{i}({noun}_id: str, body: dict[str, object]) -> dict[str, object]:
+    code = f"""def {verb}_{noun}_{i}({noun}_id: str, body: dict[str, object]) -> dict[str, object]:
     url = f"{{settings.partner_api_url}}/{noun}s/{{{noun}_id}}/{verb}"
     response = requests.post(url, json=body)
     if response.status_code >= 400:
         logger.warning("partner refused {noun} %s: %s", {noun}_id, response.status_code)
-    return response.json()'''
+    return response.json()"""
     return code, {"requests", "settings", "logger"}
 
 
@@ -272,59 +272,59 @@ def _fn_twilio(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
 
 def _fn_sql_good(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
     field = g.pick(FIELDS)
-    code = f'''def count_{noun}s_by_{field}_{i}(conn: Connection, tenant_id: str) -> dict[str, int]:
+    code = f"""def count_{noun}s_by_{field}_{i}(conn: Connection, tenant_id: str) -> dict[str, int]:
     rows = conn.execute(
         text("SELECT {field}, count(*) FROM {noun}s WHERE tenant_id = :tenant GROUP BY {field}"),
         {{"tenant": tenant_id}},
     )
-    return {{str(row[0]): int(row[1]) for row in rows}}'''
+    return {{str(row[0]): int(row[1]) for row in rows}}"""
     return code, {"sqlalchemy"}
 
 
 def _fn_sql_bad(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
     field = g.pick(tuple(f for f in FIELDS if f != "tenant_id"))
-    code = f'''def find_{noun}s_{i}(cursor: Any, tenant_id: str, {field}: str) -> list[Any]:
+    code = f"""def find_{noun}s_{i}(cursor: Any, tenant_id: str, {field}: str) -> list[Any]:
     query = f"SELECT * FROM {noun}s WHERE tenant_id = '{{tenant_id}}' AND {field} = '{{{field}}}'"
     cursor.execute(query)
-    return list(cursor.fetchall())'''
+    return list(cursor.fetchall())"""
     return code, {"any"}
 
 
 def _fn_shell_bad(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
-    code = f'''def convert_{noun}_audio_{i}(source: str, target: str) -> None:
-    subprocess.run(f"sox {{source}} -r 8000 -c 1 {{target}}", shell=True, check=True)'''
+    code = f"""def convert_{noun}_audio_{i}(source: str, target: str) -> None:
+    subprocess.run(f"sox {{source}} -r 8000 -c 1 {{target}}", shell=True, check=True)"""
     return code, {"subprocess"}
 
 
 def _fn_verify_off(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
-    code = f'''def ping_{noun}_partner_{i}() -> bool:
+    code = f"""def ping_{noun}_partner_{i}() -> bool:
     response = httpx.get(f"{{settings.partner_api_url}}/health", verify=False, timeout=3.0)
-    return response.status_code == 200'''
+    return response.status_code == 200"""
     return code, {"httpx", "settings"}
 
 
 def _fn_bare_except(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
-    code = f'''def parse_{noun}_duration_{i}(value: object) -> int:
+    code = f"""def parse_{noun}_duration_{i}(value: object) -> int:
     try:
         return int(str(value))
     except:
-        return 0'''
+        return 0"""
     return code, set()
 
 
 def _fn_swallow(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
-    code = f'''def drop_{noun}_cache_{i}(cache: Redis, key: str) -> None:
+    code = f"""def drop_{noun}_cache_{i}(cache: Redis, key: str) -> None:
     try:
         cache.delete(key)
     except Exception:
-        pass'''
+        pass"""
     return code, {"redis"}
 
 
 def _fn_log_sensitive(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
-    code = f'''def authenticate_{noun}_{i}(token: str, password: str) -> bool:
+    code = f"""def authenticate_{noun}_{i}(token: str, password: str) -> bool:
     logger.info("login attempt with token %s and password %s", token, password)
-    return bool(token) and len(password) >= 12'''
+    return bool(token) and len(password) >= 12"""
     return code, {"logger"}
 
 
@@ -341,13 +341,13 @@ def _fn_redis_good(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
 
 
 def _fn_retry_sleep(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
-    code = f'''def push_{noun}_{i}(client: httpx.Client, body: dict[str, object]) -> None:
+    code = f"""def push_{noun}_{i}(client: httpx.Client, body: dict[str, object]) -> None:
     for _attempt in range(5):
         try:
             client.post("/{noun}s", json=body, timeout=5.0).raise_for_status()
             return
         except httpx.HTTPError:
-            time.sleep(2)'''
+            time.sleep(2)"""
     return code, {"httpx", "time"}
 
 
@@ -358,8 +358,8 @@ def _fn_print(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
 
 
 def _fn_jwt_bad(g: Gen, noun: str, i: int) -> tuple[str, set[str]]:
-    code = f'''def {noun}_claims_{i}(token: str) -> dict[str, object]:
-    return dict(jwt.decode(token, options={{"verify_signature": False}}))'''
+    code = f"""def {noun}_claims_{i}(token: str) -> dict[str, object]:
+    return dict(jwt.decode(token, options={{"verify_signature": False}}))"""
     return code, {"jwt"}
 
 
@@ -492,31 +492,31 @@ def get_{noun}_{i}(
             )
         elif roll < 0.85:
             body.append(
-                f'''@router.post("/v{i}", status_code=201)
+                f"""@router.post("/v{i}", status_code=201)
 def create_{noun}_{i}(
     body: {model}In, user: User = Depends(get_current_user), db: Session = Depends(get_db)
 ) -> {model}Out:
     row = db.insert_{noun}(tenant_id=user.tenant_id, values=body.model_dump())
-    return {model}Out(**row)'''
+    return {model}Out(**row)"""
             )
         elif roll < 0.93:
             body.append(
-                f'''@router.get("/export-{i}")
+                f"""@router.get("/export-{i}")
 def export_{noun}s_{i}(db: Session = Depends(get_db)) -> list[dict[str, object]]:
-    return db.all_{noun}s()'''
+    return db.all_{noun}s()"""
             )
         elif roll < 0.98:
             body.append(
-                f'''@router.post("/import-{i}")
+                f"""@router.post("/import-{i}")
 async def import_{noun}s_{i}(payload: dict, user: User = Depends(get_current_user)) -> dict:
-    return {{"accepted": len(payload.get("items", [])), "tenant": user.tenant_id}}'''
+    return {{"accepted": len(payload.get("items", [])), "tenant": user.tenant_id}}"""
             )
         else:
             body.append(
-                f'''@router.post("/twilio/{noun}-status-{i}")
+                f"""@router.post("/twilio/{noun}-status-{i}")
 async def twilio_{noun}_status_{i}(request: Request) -> dict[str, str]:
     form = await request.form()
-    return {{"sid": str(form.get("CallSid")), "status": str(form.get("CallStatus"))}}'''
+    return {{"sid": str(form.get("CallSid")), "status": str(form.get("CallStatus"))}}"""
             )
     doc = f"HTTP routes for {noun}s in the {svc} service."
     text = _module(doc, set(), body, head)
@@ -525,7 +525,11 @@ async def twilio_{noun}_status_{i}(request: Request) -> dict[str, str]:
         "from pydantic import BaseModel\n\n"
         "from app.deps import Session, User, get_current_user, get_db\n"
     )
-    return text.replace("from __future__ import annotations\n", "from __future__ import annotations\n\n" + imports, 1)
+    return text.replace(
+        "from __future__ import annotations\n",
+        "from __future__ import annotations\n\n" + imports,
+        1,
+    )
 
 
 def task_module(g: Gen, svc: str, noun: str) -> str:
@@ -545,9 +549,9 @@ def {verb}_{noun}_task_{i}(self: Task, {noun}_id: str) -> None:
             )
         else:
             body.append(
-                f'''@celery_app.task
+                f"""@celery_app.task
 def {verb}_{noun}_task_{i}({noun}_id: str) -> None:
-    httpx.post(f"{{settings.partner_api_url}}/{noun}s/{{{noun}_id}}/{verb}", timeout=10.0)'''
+    httpx.post(f"{{settings.partner_api_url}}/{noun}s/{{{noun}_id}}/{verb}", timeout=10.0)"""
             )
     text = _module(f"Background jobs for {noun}s ({svc}).", {"httpx", "settings", "logger"}, body)
     return text.replace(
@@ -562,7 +566,10 @@ def model_module(g: Gen, svc: str, noun: str) -> str:
     for i in range(max(1, g.blocks() // 2)):
         fields = g.fields(g.rng.randint(3, 14))
         model = "".join(p.capitalize() for p in noun.split("_")) + f"V{i}"
-        lines = [f"class {model}(BaseModel):", f'    """The {noun} as the API returns it (v{i})."""']
+        lines = [
+            f"class {model}(BaseModel):",
+            f'    """The {noun} as the API returns it (v{i})."""',
+        ]
         for f in fields:
             typ = g.rng.choice(("str", "int | None", "float", "str | None", "bool"))
             lines.append(f"    {f}: {typ}")
@@ -586,11 +593,11 @@ def test_module(g: Gen, svc: str, noun: str) -> str:
     assert len(token) == 32'''
             )
         body.append(
-            f'''def test_{noun}_route_{i}(client: TestClient) -> None:
+            f"""def test_{noun}_route_{i}(client: TestClient) -> None:
     response = client.get("/{noun}s/page-{i}", params={{"limit": 10}})
     assert response.status_code in (200, 404)
     for item in response.json() if response.status_code == 200 else []:
-        assert set(item) >= {{{", ".join(f'"{f}"' for f in fields)}}}'''
+        assert set(item) >= {{{", ".join(f'"{f}"' for f in fields)}}}"""
         )
     text = _module(f"Tests for {noun}s ({svc}).", set(), body)
     return text.replace(
@@ -775,9 +782,16 @@ def dockerfiles(g: Gen) -> Files:
             name = "Dockerfile" if role == "api" else f"Dockerfile.{role}"
             pinned = g.chance(0.6)
             base = (
-                f"python:3.12.4-slim@sha256:{g.hex(64)}" if pinned else g.pick(("python:3.12", "python:latest"))
+                f"python:3.12.4-slim@sha256:{g.hex(64)}"
+                if pinned
+                else g.pick(("python:3.12", "python:latest"))
             )
-            lines = [f"FROM {base}", "", "WORKDIR /srv", "ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1"]
+            lines = [
+                f"FROM {base}",
+                "",
+                "WORKDIR /srv",
+                "ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1",
+            ]
             if g.chance(0.15):
                 lines.append("ARG TWILIO_AUTH_TOKEN")
             if g.chance(0.1):
@@ -834,9 +848,14 @@ def _container(g: Gen, svc: str, comp: str, port: int) -> list[str]:
     if g.chance(0.8):
         cpu = g.rng.choice(("250m", "500m", "1"))
         mem = g.rng.choice(("256Mi", "512Mi", "1Gi"))
-        out += ["          resources:", "            requests:", f"              cpu: {cpu}", f"              memory: {mem}"]
+        out += [
+            "          resources:",
+            "            requests:",
+            f"              cpu: {cpu}",
+            f"              memory: {mem}",
+        ]
         if g.chance(0.85):
-            out += ["            limits:", "              cpu: \"2\"", f"              memory: {mem}"]
+            out += ["            limits:", '              cpu: "2"', f"              memory: {mem}"]
     if g.chance(0.75):
         out += [
             "          readinessProbe:",
@@ -907,12 +926,16 @@ def _hpa(svc: str, comp: str) -> str:
 
 
 def _configmap(g: Gen, svc: str, name: str) -> str:
-    keys = "".join(f"  {f.upper()}: \"{g.pick(STATUSES)}\"\n" for f in g.fields(g.rng.randint(3, 12)))
+    keys = "".join(f'  {f.upper()}: "{g.pick(STATUSES)}"\n' for f in g.fields(g.rng.randint(3, 12)))
     return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {svc}-{name}\ndata:\n{keys}"
 
 
 def _ingress(g: Gen, svc: str) -> str:
-    tls = f"  tls:\n    - hosts: [{svc}.example.com]\n      secretName: {svc}-tls\n" if g.chance(0.7) else ""
+    tls = (
+        f"  tls:\n    - hosts: [{svc}.example.com]\n      secretName: {svc}-tls\n"
+        if g.chance(0.7)
+        else ""
+    )
     return (
         "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n"
         f"  name: {svc}\nspec:\n  ingressClassName: nginx\n{tls}  rules:\n"
@@ -926,7 +949,7 @@ def _cronjob(g: Gen, svc: str, n: int) -> str:
     container = "\n".join("    " + line for line in _container(g, svc, f"job{n}", 8080))
     return (
         "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n"
-        f"  name: {svc}-job{n}\nspec:\n  schedule: \"{g.rng.randint(0, 59)} * * * *\"\n"
+        f'  name: {svc}-job{n}\nspec:\n  schedule: "{g.rng.randint(0, 59)} * * * *"\n'
         "  jobTemplate:\n    spec:\n      template:\n        spec:\n"
         "          restartPolicy: OnFailure\n          containers:\n"
         f"{container}\n"
@@ -935,7 +958,13 @@ def _cronjob(g: Gen, svc: str, n: int) -> str:
 
 def kubernetes(g: Gen) -> Files:
     files: Files = {}
-    comps = (("api", 8000), ("worker", 9000), ("webhooks", 8001), ("scheduler", 9001), ("exporter", 9100))
+    comps = (
+        ("api", 8000),
+        ("worker", 9000),
+        ("webhooks", 8001),
+        ("scheduler", 9001),
+        ("exporter", 9100),
+    )
     for index, svc in enumerate(SERVICES):
         d = f"deploy/k8s/{svc}/"
         svc_files: Files = {}
@@ -956,7 +985,7 @@ def kubernetes(g: Gen) -> Files:
         verbs = '["get", "list", "watch"]'
         svc_files[d + "rbac.yaml"] = (
             "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n"
-            f"  name: {svc}-reader\nrules:\n  - apiGroups: [\"\"]\n"
+            f'  name: {svc}-reader\nrules:\n  - apiGroups: [""]\n'
             f"    resources: [{'secrets' if index == 4 else 'configmaps'}]\n    verbs: {verbs}\n"
             "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n"
             f"  name: {svc}-reader\nsubjects:\n  - kind: ServiceAccount\n    name: {svc}\n"
@@ -996,7 +1025,12 @@ def compose(g: Gen) -> Files:
                 "      interval: 10s",
             ]
         if index % 4 != 1:
-            lines += ["    deploy:", "      resources:", "        limits:", "          memory: 512m"]
+            lines += [
+                "    deploy:",
+                "      resources:",
+                "        limits:",
+                "          memory: 512m",
+            ]
     lines += [
         "  postgres:",
         "    image: postgres:16",
@@ -1014,18 +1048,15 @@ def compose(g: Gen) -> Files:
         "      - /var/run/docker.sock:/var/run/docker.sock",
     ]
     files["docker-compose.yml"] = "\n".join(lines) + "\n"
-    files["docker-compose.prod.yml"] = (
-        "services:\n"
-        + "".join(
-            f"  {svc}:\n    restart: always\n    logging:\n      driver: json-file\n"
-            f"      options:\n        max-size: 10m\n        max-file: \"3\"\n"
-            for svc in SERVICES
-        )
+    files["docker-compose.prod.yml"] = "services:\n" + "".join(
+        f"  {svc}:\n    restart: always\n    logging:\n      driver: json-file\n"
+        f'      options:\n        max-size: 10m\n        max-file: "3"\n'
+        for svc in SERVICES
     )
     for svc in SERVICES:
         files[f"services/{svc}/docker-compose.yml"] = (
             "services:\n  api:\n    build: .\n    command: uvicorn app.main:app --host 0.0.0.0 --reload\n"
-            "    ports:\n      - \"127.0.0.1:8000:8000\"\n    environment:\n"
+            '    ports:\n      - "127.0.0.1:8000:8000"\n    environment:\n'
             "      REDIS_URL: redis://redis:6379/0\n"
             f"      JWT_SECRET: ${{JWT_SECRET:-{g.hex(16)}}}\n"
             "  worker:\n    build:\n      context: .\n      dockerfile: Dockerfile.worker\n"
@@ -1041,10 +1072,24 @@ def other_files(g: Gen) -> Files:
     files: Files = {}
     for index, svc in enumerate(SERVICES):
         pins = index % 2 == 0
-        reqs = ("fastapi", "uvicorn", "gunicorn", "httpx", "requests", "celery", "redis", "twilio",
-                "sqlalchemy", "pydantic-settings", "tenacity", "pyjwt")
+        reqs = (
+            "fastapi",
+            "uvicorn",
+            "gunicorn",
+            "httpx",
+            "requests",
+            "celery",
+            "redis",
+            "twilio",
+            "sqlalchemy",
+            "pydantic-settings",
+            "tenacity",
+            "pyjwt",
+        )
         files[f"services/{svc}/requirements.txt"] = "".join(
-            f"{r}=={g.rng.randint(0, 9)}.{g.rng.randint(0, 30)}.{g.rng.randint(0, 9)}\n" if pins else f"{r}\n"
+            f"{r}=={g.rng.randint(0, 9)}.{g.rng.randint(0, 30)}.{g.rng.randint(0, 9)}\n"
+            if pins
+            else f"{r}\n"
             for r in reqs
         )
         files[f"services/{svc}/.env.example"] = (
@@ -1060,9 +1105,13 @@ def other_files(g: Gen) -> Files:
             )
         for m in range(3):
             noun = NOUNS[(index * 3 + m) % len(NOUNS)]
-            rls = "" if (index + m) % 4 == 0 else f"alter table public.{noun}s enable row level security;\n"
+            rls = (
+                ""
+                if (index + m) % 4 == 0
+                else f"alter table public.{noun}s enable row level security;\n"
+            )
             policy = (
-                f"create policy \"{noun}s_by_tenant\" on public.{noun}s for select\n"
+                f'create policy "{noun}s_by_tenant" on public.{noun}s for select\n'
                 f"  using (tenant_id = (auth.jwt() ->> 'tenant_id')::uuid);\n"
                 if rls
                 else ""
@@ -1104,7 +1153,7 @@ def other_files(g: Gen) -> Files:
     files[".github/workflows/ci.yml"] = (
         "name: ci\non:\n  push:\n    branches: [main]\n  pull_request:\njobs:\n  test:\n"
         "    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
-        "      - uses: actions/setup-python@v5\n        with:\n          python-version: \"3.12\"\n"
+        '      - uses: actions/setup-python@v5\n        with:\n          python-version: "3.12"\n'
         "      - run: pip install -r services/calls/requirements.txt pytest\n"
         "      - run: pytest services\n"
     )
@@ -1114,7 +1163,16 @@ def other_files(g: Gen) -> Files:
         "          ref: ${{ github.event.pull_request.head.sha }}\n"
         '      - run: echo "${{ github.event.pull_request.title }}"\n'
     )
-    pages = ("Calls", "Agents", "Queues", "Campaigns", "Recordings", "Billing", "Reports", "Settings")
+    pages = (
+        "Calls",
+        "Agents",
+        "Queues",
+        "Campaigns",
+        "Recordings",
+        "Billing",
+        "Reports",
+        "Settings",
+    )
     for i, page in enumerate(pages):
         sink = "dangerouslySetInnerHTML={{ __html: note }}" if i == 3 else ""
         files[f"frontend/src/pages/{page}.tsx"] = (
@@ -1152,7 +1210,9 @@ def build(seed: int) -> Files:
 def tree_hash(root: Path) -> str:
     """sha256 over every file's relative path and bytes, .git excluded."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts):
+    for path in sorted(
+        p for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts
+    ):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()

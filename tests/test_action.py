@@ -68,6 +68,8 @@ def test_inputs_have_descriptions_and_documented_defaults() -> None:
         "diff-base": "auto",
         "comment": "false",
         "token": "${{ github.token }}",
+        "strict": "false",
+        "config": "",
     }
     for name, spec in inputs.items():
         assert spec.get("description", "").strip(), f"input {name} has no description"

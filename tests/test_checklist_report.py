@@ -203,6 +203,9 @@ NOT_VERIFIED_ON_THE_TWIN = {
     "no diagram file.",
     "DOCOPS-3": "REPO008 is fixed with a restore runbook (DOCOPS-2 verified); there is no "
     "troubleshooting guide.",
+    "DEPLOY-4": "X001 is fixed by setting the required variable in the manifests; no "
+    "post-deployment verification (a smoke test after deploying) is in the twin.",
+    "POST-1": "the same X001 fix; verifying every component after deploying is not in the twin.",
     "POST-3": "CMP008/CMP011 are fixed by dropping privileged mode and the Docker socket: "
     "absences; post-deployment security validation is not in the twin.",
 }

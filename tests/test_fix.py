@@ -82,3 +82,19 @@ def test_call_center_copy_loses_every_fixed_finding(tmp_path: Path) -> None:
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
     for path in [*copy.rglob("*.yaml"), *copy.rglob("*.yml")]:
         list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+
+
+def test_configured_pins_and_timeout_are_used(tmp_path: Path) -> None:
+    compose = "services:\n  cache:\n    image: redis:latest\n    restart: always\n"
+    py = "import requests\n\n\ndef ping():\n    return requests.get('https://api.example.com')\n"
+    cfg = "[tool.prodready]\nfix-timeout = 3\n[tool.prodready.fix-pins]\nredis = \"7.4-alpine\"\n"
+    write_tree(tmp_path, {"docker-compose.yml": compose, "app/ping.py": py, "pyproject.toml": cfg})
+    run_cli("fix", tmp_path, "--unsafe")
+    assert "image: redis:7.4-alpine" in (tmp_path / "docker-compose.yml").read_text()
+    assert "timeout=3" in (tmp_path / "app" / "ping.py").read_text()
+
+
+def test_invalid_fix_settings_are_usage_errors(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"pyproject.toml": "[tool.prodready]\nfix-pins = ['redis']\n"})
+    proc = run_cli("fix", tmp_path)
+    assert proc.returncode == 2 and "fix-pins" in proc.stderr

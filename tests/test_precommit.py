@@ -43,7 +43,7 @@ def _hooks() -> dict[str, dict[str, object]]:
 
 def test_manifest_is_valid_for_pre_commit() -> None:
     hooks = _hooks()
-    assert set(hooks) == {"prodready", "prodready-repo"}
+    assert set(hooks) == {"prodready", "prodready-repo", "prodready-fix"}
     staged = hooks["prodready"]
     assert staged["language"] == "python"
     assert staged["entry"] == "prodready scan"

@@ -17,14 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import yaml
 
 from analyzer.config import Config
 from analyzer.fix import dockerfile, manifests
 from analyzer.fix import python as python_fixes
-from analyzer.fix.base import DEFAULT_TIMEOUT, FileFix, FixOptions
+from analyzer.fix.base import FileFix, FixOptions
 from analyzer.model import Finding, Rule, SourceFile
 from analyzer.parsers import ParseError
 from analyzer.parsers import dockerfile as dockerfile_parser
@@ -70,11 +69,8 @@ def eligible(rule: Rule | None, unsafe: bool) -> bool:
 
 
 def options_from(config: Config) -> FixOptions:
-    """Fix settings: `fix-timeout` and `fix-pins` when the configuration carries them."""
-    extra: Any = getattr(config, "extra", None) or {}
-    timeout = getattr(config, "fix_timeout", None) or extra.get("fix-timeout") or DEFAULT_TIMEOUT
-    pins = getattr(config, "fix_pins", None) or extra.get("fix-pins") or {}
-    return FixOptions(timeout=float(timeout), pins={str(k): str(v) for k, v in dict(pins).items()})
+    """Fix settings from `[tool.prodready]`: `fix-timeout` and `fix-pins`."""
+    return FixOptions(timeout=config.fix_timeout, pins=dict(config.fix_pins))
 
 
 def run(
