@@ -111,11 +111,17 @@ def from_table(table: Mapping[str, Any], source: str) -> Config:
     for glob in (*_strings(table, "exclude", source), *ppi):
         _check_glob(str(glob), source)
     fix_timeout = table.get("fix-timeout", 10)
-    if not isinstance(fix_timeout, (int, float)) or isinstance(fix_timeout, bool) or fix_timeout <= 0:
+    if (
+        not isinstance(fix_timeout, (int, float))
+        or isinstance(fix_timeout, bool)
+        or fix_timeout <= 0
+    ):
         raise UsageError(f"{source}: fix-timeout must be a number of seconds > 0")
     pins = table.get("fix-pins", {})
     if not isinstance(pins, dict) or not all(isinstance(v, str) for v in pins.values()):
-        raise UsageError(f'{source}: fix-pins must be a table of image = "tag" (e.g. redis = "7.4")')
+        raise UsageError(
+            f'{source}: fix-pins must be a table of image = "tag" (e.g. redis = "7.4")'
+        )
     return Config(
         select=_strings(table, "select", source),
         ignore=_strings(table, "ignore", source),

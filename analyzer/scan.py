@@ -151,7 +151,7 @@ def _silencers(results: list[FileResult], config: Config) -> tuple[Silencer, ...
             ig.tokens,
             ig.reason,
             bool(ig.reason) and not config.strict,
-        )  # fmt: skip
+        )
         for r in results
         for ig in r.ignores
     ]

@@ -137,14 +137,14 @@ def timed(
 
 # --- the tools ------------------------------------------------------------------------------
 
-Parser = Callable[[Path], tuple[int | None, int | None]]
+Parser = Callable[[Path, Path], tuple[int | None, int | None]]  # (output, target)
 
 
 @dataclass(frozen=True)
 class Tool:
     name: str
     command: Callable[[Path, Path], list[str] | None]  # (target, output file) -> argv
-    parse: Parser  # output file -> (files scanned, findings)
+    parse: Parser  # -> (files scanned, findings)
     env: dict[str, str] = field(default_factory=dict)
 
 
@@ -168,12 +168,12 @@ def _prodready_cmd(extra: tuple[str, ...] = ("--no-cache",)) -> Callable[[Path, 
     return cmd
 
 
-def _parse_prodready(out: Path) -> tuple[int | None, int | None]:
+def _parse_prodready(out: Path, target: Path) -> tuple[int | None, int | None]:
     data = json.loads(out.read_text(encoding="utf-8"))
     return int(data["files_scanned"]), len(data["findings"])
 
 
-def _parse_checkov(out: Path) -> tuple[int | None, int | None]:
+def _parse_checkov(out: Path, target: Path) -> tuple[int | None, int | None]:
     data = json.loads(out.read_text(encoding="utf-8"))
     reports = data if isinstance(data, list) else [data]
     files: set[str] = set()
@@ -186,17 +186,17 @@ def _parse_checkov(out: Path) -> tuple[int | None, int | None]:
     return len(files), failed
 
 
-def _parse_bandit(out: Path) -> tuple[int | None, int | None]:
+def _parse_bandit(out: Path, target: Path) -> tuple[int | None, int | None]:
     data = json.loads(out.read_text(encoding="utf-8"))
     return len([k for k in data.get("metrics", {}) if k != "_totals"]), len(data["results"])
 
 
-def _parse_detect_secrets(out: Path) -> tuple[int | None, int | None]:
+def _parse_detect_secrets(out: Path, target: Path) -> tuple[int | None, int | None]:
     data = json.loads(out.read_text(encoding="utf-8"))
     return None, sum(len(v) for v in data["results"].values())  # scanned files are not reported
 
 
-def _parse_semgrep(out: Path) -> tuple[int | None, int | None]:
+def _parse_semgrep(out: Path, target: Path) -> tuple[int | None, int | None]:
     data = json.loads(out.read_text(encoding="utf-8"))
     return len(data.get("paths", {}).get("scanned", [])), len(data["results"])
 
@@ -214,9 +214,10 @@ def _dockerfiles(target: Path) -> list[str]:
 def peer_tools(peers: Path) -> list[Tool]:
     bin_ = peers / "bin"
 
-    def exe(name: str) -> str | None:
+    def exe(name: str) -> str:
+        """The peer's executable, or "" when it is not installed."""
         path = bin_ / name
-        return str(path) if path.is_file() else None
+        return str(path) if path.is_file() else ""
 
     def checkov(target: Path, out: Path) -> list[str] | None:
         e = exe("checkov")
@@ -256,9 +257,9 @@ def peer_tools(peers: Path) -> list[Tool]:
         files = _dockerfiles(target)
         return _to_file([e, "-f", "json", "--no-fail", *files], out) if e and files else None
 
-    def parse_hadolint(out: Path) -> tuple[int | None, int | None]:
+    def parse_hadolint(out: Path, target: Path) -> tuple[int | None, int | None]:
         hits = json.loads(out.read_text(encoding="utf-8") or "[]")
-        return len({h["file"] for h in hits}) or None, len(hits)
+        return len(_dockerfiles(target)), len(hits)
 
     return [
         Tool("checkov", checkov, _parse_checkov, {"BC_SKIP_MAPPING": "TRUE"}),
@@ -269,9 +270,9 @@ def peer_tools(peers: Path) -> list[Tool]:
     ]
 
 
-def _to_file(cmd: list[str | None], out: Path) -> list[str]:
+def _to_file(cmd: list[str], out: Path) -> list[str]:
     """Redirects stdout to `out` through a shell, so the shell is the tree's root."""
-    quoted = " ".join(_quote(str(c)) for c in cmd)
+    quoted = " ".join(_quote(c) for c in cmd)
     return ["/bin/sh", "-c", f"exec {quoted} > {_quote(str(out))}"]
 
 
@@ -292,7 +293,7 @@ def measure(tool: Tool, target: Path, runs: int, cwd: Path | None = None) -> Row
             files = findings = None
             ok = True
             try:
-                files, findings = tool.parse(out)
+                files, findings = tool.parse(out, target)
             except (OSError, ValueError, KeyError, TypeError):
                 ok = False
                 row.note = f"no JSON output (exit {code})"
@@ -375,9 +376,11 @@ def machine() -> str:
         for line in fh:
             if line.startswith("MemTotal:"):
                 mem_kib = int(line.split()[1])
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"{os.cpu_count()} cores, {mem_kib / 1024 / 1024:.0f} GiB memory, "
-        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
+        f"{platform.system()} {platform.machine()}, Python {platform.python_version()}; "
+        f"load average {load} (other work on the machine inflates every time alike)"
     )
 
 
@@ -538,6 +541,7 @@ def main() -> int:
             "",
             *targets(rows, first_generated),
         ]
+    lines += ["", f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}"]
     print("\n".join(lines))
     if args.markdown:
         args.markdown.write_text("\n".join([*header, *lines]) + "\n", encoding="utf-8")

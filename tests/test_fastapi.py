@@ -204,6 +204,7 @@ def test_public_routes_from_config_need_no_auth(tmp_path: Path) -> None:
     )
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "main.py").write_text(app)
+
     def unauthenticated(config: Config) -> list[str]:
         return [f.message for f in scan(tmp_path, config).findings if f.code == "API001"]
 

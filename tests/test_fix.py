@@ -87,7 +87,7 @@ def test_call_center_copy_loses_every_fixed_finding(tmp_path: Path) -> None:
 def test_configured_pins_and_timeout_are_used(tmp_path: Path) -> None:
     compose = "services:\n  cache:\n    image: redis:latest\n    restart: always\n"
     py = "import requests\n\n\ndef ping():\n    return requests.get('https://api.example.com')\n"
-    cfg = "[tool.prodready]\nfix-timeout = 3\n[tool.prodready.fix-pins]\nredis = \"7.4-alpine\"\n"
+    cfg = '[tool.prodready]\nfix-timeout = 3\n[tool.prodready.fix-pins]\nredis = "7.4-alpine"\n'
     write_tree(tmp_path, {"docker-compose.yml": compose, "app/ping.py": py, "pyproject.toml": cfg})
     run_cli("fix", tmp_path, "--unsafe")
     assert "image: redis:7.4-alpine" in (tmp_path / "docker-compose.yml").read_text()

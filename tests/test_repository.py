@@ -32,7 +32,12 @@ def test_tiny_repositories_get_no_repository_finding(tmp_path: Path) -> None:
 def test_deployable_service_without_tests_or_load_tests(tmp_path: Path) -> None:
     # the documentation and alerting rules ask the same deployable service for their files too
     assert _codes(tmp_path, APP) == {
-        "REPO003", "REPO004", "REPO005", "REPO007", "REPO008", "REPO009"
+        "REPO003",
+        "REPO004",
+        "REPO005",
+        "REPO007",
+        "REPO008",
+        "REPO009",
     }
 
 
