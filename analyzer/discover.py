@@ -235,6 +235,8 @@ def kind_by_name(rel: str) -> str | None:
         return "supabase-config"
     if lower.endswith(_JS):
         return "js"
+    if lower.endswith((".html", ".htm")):
+        return "html"
     if lower.endswith(".conf") and ("nginx" in lower or "nginx" in parts or "conf.d" in parts):
         return "nginx"
     return None

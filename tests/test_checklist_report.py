@@ -192,20 +192,8 @@ NOT_VERIFIED_ON_THE_TWIN = {
     "itself (a token or SameSite=Strict everywhere) is not shown by the twin.",
     "ATTACK-4": "FE002/FE003/PY023/PY024 are fixed by sanitizing and removing eval: the "
     "absence of sinks is no evidence; CSP (DATA-3) is verified separately.",
-    "RES-3": "REPO005 is fixed with an error-rate alert (monitoring/alerts.yml), which "
-    "verifies METRICS-4; the twin has no CPU/memory alert.",
-    "ERR-3": "PY002 is fixed with timeouts and retries (ERR-2, ARCH-5 verified); the twin "
-    "has no circuit breaker.",
-    "DEPLOY-3": "DF002 is fixed by pinning base images; automated rollback is not in the twin.",
     "PRIV-2": "PY010 is fixed by not logging phone numbers: an absence; no anonymization "
     "library is used.",
-    "DOCTECH-4": "REPO007 is fixed with docs/architecture.md (DOCTECH-1 verified); it has "
-    "no diagram file.",
-    "DOCOPS-3": "REPO008 is fixed with a restore runbook (DOCOPS-2 verified); there is no "
-    "troubleshooting guide.",
-    "DEPLOY-4": "X001 is fixed by setting the required variable in the manifests; no "
-    "post-deployment verification (a smoke test after deploying) is in the twin.",
-    "POST-1": "the same X001 fix; verifying every component after deploying is not in the twin.",
     "POST-3": "CMP008/CMP011 are fixed by dropping privileged mode and the Docker socket: "
     "absences; post-deployment security validation is not in the twin.",
 }

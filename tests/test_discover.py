@@ -42,6 +42,8 @@ from tests.conftest import write_tree
         ("nginx/nginx.conf", "", "nginx"),
         ("deploy/site.conf", "server {\n listen 80;\n}\n", "nginx"),
         ("frontend/src/App.tsx", "", "js"),
+        ("frontend/index.html", "<!doctype html>\n", "html"),
+        ("public/legacy.HTM", "", "html"),
         ("README.md", "", "other"),
     ],
 )

@@ -473,6 +473,77 @@ def test_workflow_on_schedule_only_does_not_gate_changes(tmp_path: Path) -> None
     assert not _for(_collect(tmp_path, {".github/workflows/n.yml": wf}), "TEST-3")
 
 
+DEPLOY_WORKFLOW = """\
+on:
+  push:
+    tags: ["v*"]
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - run: kubectl apply -f k8s/
+      - run: |
+          if ! kubectl rollout status deployment/api --timeout=300s; then
+            kubectl rollout undo deployment/api
+            exit 1
+          fi
+      - run: curl -fsS --retry 5 https://api.example.com/health
+"""
+
+
+def test_rollback_and_smoke_test_after_a_kubectl_deploy(tmp_path: Path) -> None:
+    found = _collect(tmp_path, {".github/workflows/deploy.yml": DEPLOY_WORKFLOW})
+    _one(found, "DEPLOY-1", "kubectl apply")
+    assert _one(found, "DEPLOY-3", "kubectl rollout undo").line == 9  # the step's `run:`
+    smoke = _one(found, "DEPLOY-4", "curl -fsS")
+    assert (smoke.path, smoke.line) == (".github/workflows/deploy.yml", 14)
+    _one(found, "POST-1", "curl -fsS")
+
+
+def test_a_health_check_outside_a_deploying_workflow_verifies_nothing(tmp_path: Path) -> None:
+    ci = "on: pull_request\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: curl -f http://localhost:8000/health\n"
+    found = _collect(tmp_path, {".github/workflows/ci.yml": ci})
+    assert not _for(found, "DEPLOY-4") and not _for(found, "POST-1")
+
+
+RULE_FILE = """\
+groups:
+  - name: call-center
+    rules:
+      - record: job:http_requests:rate5m
+        expr: sum(rate(http_requests_total[5m])) by (job)
+      - alert: ContainerMemoryNearLimit
+        expr: container_memory_working_set_bytes / container_spec_memory_limit_bytes > 0.9
+        labels: {severity: page}
+        annotations: {runbook_url: "https://example.com/runbooks/memory"}
+      - alert: HostCpuSaturated
+        expr: 1 - avg(rate(node_cpu_seconds_total{mode="idle"}[5m])) > 0.85
+      - alert: ApiHighErrorRate
+        expr: sum(rate(http_requests_total{status=~"5.."}[5m])) > 1
+"""
+
+
+def test_plain_prometheus_rule_files_are_read_like_prometheus_rules(tmp_path: Path) -> None:
+    found = _collect(tmp_path, {"ops/prom/api-rules.yml": RULE_FILE})
+    rules = _one(found, "METRICS-4", "rule file api-rules.yml defines 3 alert(s)")
+    assert (rules.path, rules.line) == ("ops/prom/api-rules.yml", 1)
+    memory = _one(found, "RES-3", "ContainerMemoryNearLimit")
+    assert memory.line == 6
+    _one(found, "RES-3", "HostCpuSaturated")
+    assert not [e for e in _for(found, "RES-3") if "ApiHighErrorRate" in e.text]
+    _one(found, "ALERT-1", "critical alert ContainerMemoryNearLimit")
+    _one(found, "DOCOPS-4", "ContainerMemoryNearLimit")
+
+
+def test_yaml_without_alerting_rules_is_no_alert_evidence(tmp_path: Path) -> None:
+    recording_only = "groups:\n  - name: r\n    rules:\n      - record: x\n        expr: node_memory_MemAvailable_bytes\n"
+    other = "groups:\n  - admins\n  - memory-team\nrules: [cpu]\n"
+    found = _collect(
+        tmp_path, {"monitoring/recording.yml": recording_only, "config/teams.yaml": other}
+    )
+    assert not [e for e in found if e.item_id in ("METRICS-4", "RES-3", "ALERT-1")]
+
+
 def test_repository_file_evidence(tmp_path: Path) -> None:
     files = {
         ".github/dependabot.yml": "version: 2\nupdates: []\n",
@@ -490,6 +561,7 @@ def test_repository_file_evidence(tmp_path: Path) -> None:
         "grafana/dashboards/api.json": "{}\n",
         "monitoring/alerts.yml": "groups: []\n",
         "docs/diagrams/system.drawio": "<x/>\n",
+        "docs/architecture.mmd": "flowchart LR\n  api --> db\n",
         "openapi.json": "{}\n",
         "frontend/src/App.tsx": "export const App = () => null;\n",
     }
@@ -516,6 +588,7 @@ def test_repository_file_evidence(tmp_path: Path) -> None:
     }
     for item, path in expected.items():
         assert path in {e.path for e in _for(found, item)}, item
+    assert "docs/architecture.mmd" in {e.path for e in _for(found, "DOCTECH-4")}
     assert not _for(found, "DOCUSER-1")  # no user guide among those files
 
 
@@ -618,6 +691,31 @@ revoke all on table public.events from anon, authenticated;
     _one(found, "AUTH-2", "every API-exposed table (1)")
     part = _one(found, "DB-3", "public.events_2024")
     assert part.line == 3
+
+
+def test_a_partitioned_parent_alone_is_db3_evidence(tmp_path: Path) -> None:
+    """pg_partman creates the partitions at run time: the `PARTITION BY` parent is the evidence."""
+    sql = """\
+create table public.call_events (
+  id bigint generated always as identity,
+  at timestamptz not null,
+  primary key (id, at)
+) partition by range (at);
+"""
+    found = _collect(tmp_path, {"supabase/migrations/1_events.sql": sql})
+    parent = _one(found, "DB-3", "public.call_events (`PARTITION BY`)")
+    assert (parent.path, parent.line) == ("supabase/migrations/1_events.sql", 1)
+
+
+def test_a_partitioned_table_dropped_later_is_no_db3_evidence(tmp_path: Path) -> None:
+    files = {
+        "supabase/migrations/1_events.sql": "create table public.events (id bigint, at date)"
+        " partition by range (at);\n",
+        "supabase/migrations/2_drop.sql": "drop table public.events;\n"
+        "create table public.events (id bigint primary key, at date);\n",
+        "db/queries/report.sql": "create table public.scratch (at date) partition by range (at);\n",
+    }
+    assert not _for(_collect(tmp_path, files), "DB-3")
 
 
 def test_pgsodium_labels_are_encryption_at_rest(tmp_path: Path) -> None:
@@ -776,6 +874,45 @@ def test_frontend_near_misses(tmp_path: Path) -> None:
     # Minified but served uncompressed is half of FRONTEND-5.
     found = _collect(tmp_path / "nocompress", {"web/vite.config.ts": VITE})
     assert not _for(found, "FRONTEND-5")
+
+
+INDEX_HTML = """\
+<!doctype html>
+<html lang="en">
+  <head>
+    <link rel="icon" href="/favicon.svg" />
+    <link rel="stylesheet" href="/app.css" />
+    <link
+      rel="preload" as="font" crossorigin
+      href="/fonts/inter.woff2?token=abc123" />
+    <link rel="modulepreload" href="/src/main.tsx" />
+  </head>
+  <body><div id="root"></div></body>
+</html>
+"""
+
+
+def test_resource_hints_in_the_served_page(tmp_path: Path) -> None:
+    found = _collect(tmp_path, {"frontend/index.html": INDEX_HTML})
+    hint = _one(found, "FRONTEND-4", "`<link rel=preload>` hint for `/fonts/inter.woff2` as font")
+    assert (hint.path, hint.line) == ("frontend/index.html", 6)  # where the tag opens
+    assert "abc123" not in hint.text  # a query string may carry a key: never quoted
+    assert len(_for(found, "FRONTEND-4")) == 1  # one hint per page says enough
+
+
+def test_pages_without_hints_or_outside_the_app_verify_nothing(tmp_path: Path) -> None:
+    found = _collect(
+        tmp_path,
+        {
+            "frontend/index.html": INDEX_HTML.replace('rel="preload"', 'rel="stylesheet"').replace(
+                'rel="modulepreload"', 'rel="manifest"'
+            ),
+            "docs/index.html": '<link rel="preload" href="/docs.css" as="style">\n',
+            "htmlcov/index.html": '<link rel="prefetch" href="/x.js">\n',
+            "frontend/empty.htm": '<link rel="preload">\n<p>unclosed <b>tags\n',
+        },
+    )
+    assert not _for(found, "FRONTEND-4")
 
 
 def _jwt(role: str) -> str:

@@ -25,6 +25,7 @@ from analyzer.checks.frontend import (
 from analyzer.evidence import nginx
 from analyzer.evidence.core import SCOPE, Evidence, Repo, detector
 from analyzer.model import BinaryFile
+from analyzer.parsers.html import HtmlFile
 from analyzer.parsers.javascript import JsFile
 
 _CONFIG = re.compile(r"^(vite|vitest|webpack|next|rollup|babel|jest|tailwind|postcss|eslint)\b")
@@ -118,6 +119,39 @@ def preloading(repo: Repo) -> Iterator[Evidence]:
             if m and (pattern is not _MAGIC_COMMENT or "import(" in js.bare):
                 yield Evidence("FRONTEND-4", text.format(m.group(1)), js.path,
                                js.line_col(m.start())[0])  # fmt: skip
+                break
+
+
+_HINTS = ("modulepreload", "preload", "prefetch")
+_NOT_PAGES = frozenset({"htmlcov", "coverage", "node_modules", "site", "e2e", "cypress"})
+
+
+@detector("FRONTEND-4")
+def page_resource_hints(repo: Repo) -> Iterator[Evidence]:
+    """`<link rel=preload|prefetch|modulepreload>` in a page the application serves.
+
+    Pages in documentation, tests and coverage reports are not the
+    application's, so their links say nothing about it.
+    """
+    for r in repo.of_kind("html"):
+        if not isinstance(r.facts, HtmlFile):
+            continue
+        folders = {x.lower() for x in PurePosixPath(r.path).parts[:-1]}
+        if folders & (_NOT_SHIPPED | _NOT_PAGES):
+            continue
+        for link in r.facts.links:
+            hint = next((h for h in _HINTS if h in link.rel), None)
+            if hint and link.href:
+                href = link.href.split("?", 1)[0].split("#", 1)[0][
+                    :60
+                ]  # no query: it may hold a key
+                what = f" as {link.as_}" if link.as_ else ""
+                yield Evidence(
+                    "FRONTEND-4",
+                    f"`<link rel={hint}>` hint for `{href}`{what}",
+                    r.path,
+                    link.line,
+                )
                 break
 
 

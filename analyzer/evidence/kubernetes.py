@@ -20,7 +20,7 @@ from analyzer.checks.kubernetes import (
     same_namespace,
     selector_matches,
 )
-from analyzer.evidence.core import Evidence, Repo, detector
+from analyzer.evidence.core import Evidence, Repo, detector, name_of
 from analyzer.parsers.yamlfile import dig
 from analyzer.parsers.yamlmarks import YamlMap
 
@@ -513,40 +513,57 @@ def monitoring_stack(repo: Repo) -> Iterator[Evidence]:
                 )
 
 
+def _alerts(groups: Any) -> list[YamlMap]:
+    """The alerting rules of a Prometheus `groups:` list (recording rules left out)."""
+    return [
+        r
+        for g in (groups if isinstance(groups, list) else [])
+        if isinstance(g, dict)
+        for r in g.get("rules") or []
+        if isinstance(r, YamlMap) and r.get("alert")
+    ]
+
+
+def _rule_sources(repo: Repo) -> Iterator[tuple[str, str, int, list[YamlMap]]]:
+    """(what, path, line, alerts) for PrometheusRule objects and plain Prometheus rule files.
+
+    A rule file (`rule_files:` of prometheus.yml, mounted into Prometheus) is
+    plain YAML whose top level is `groups:`, each with `rules:`; only files
+    with at least one `alert:` count.
+    """
+    for obj in repo.k8s.of_kind("PrometheusRule"):
+        alerts = _alerts(dig(obj.node, "spec", "groups"))
+        if alerts:
+            yield f"PrometheusRule {obj.name}", obj.path, _line(obj, "spec", "groups"), alerts
+    for r in repo.of_kind("yaml"):
+        for _, doc in r.facts.mappings():
+            alerts = _alerts(doc.get("groups"))
+            if alerts:
+                yield f"rule file {name_of(r.path)}", r.path, doc.key_mark("groups")[0], alerts
+
+
 @detector("METRICS-4", "RES-3", "ALERT-1", "ALERT-4", "DOCOPS-4", "LOG-5")
 def alert_rules(repo: Repo) -> Iterator[Evidence]:
-    for obj in repo.k8s.of_kind("PrometheusRule"):
-        alerts = [
-            r
-            for g in dig(obj.node, "spec", "groups") or []
-            if isinstance(g, dict)
-            for r in g.get("rules") or []
-            if isinstance(r, YamlMap) and r.get("alert")
-        ]
-        if not alerts:
-            continue
-        line = _line(obj, "spec", "groups")
-        yield Evidence(
-            "METRICS-4", f"PrometheusRule {obj.name} defines {len(alerts)} alert(s)", obj.path, line
-        )
+    for what, path, line, alerts in _rule_sources(repo):
+        yield Evidence("METRICS-4", f"{what} defines {len(alerts)} alert(s)", path, line)
         for r in alerts:
             expr = str(r.get("expr", "")).lower()
             where = r.key_mark("alert")[0]
             name = str(r["alert"])
             if re.search(r"cpu|memory|oom|disk|filesystem|throttl", expr):
-                yield Evidence("RES-3", f"alert {name} on resource usage", obj.path, where)
+                yield Evidence("RES-3", f"alert {name} on resource usage", path, where)
             if str(dig(r, "labels", "severity")).lower() in ("critical", "page", "p1"):
-                yield Evidence("ALERT-1", f"critical alert {name}", obj.path, where)
+                yield Evidence("ALERT-1", f"critical alert {name}", path, where)
             if "predict_linear" in expr or "holt_winters" in expr or "double_exponential" in expr:
                 yield Evidence(
-                    "ALERT-4", f"predictive alert {name} (`predict_linear`)", obj.path, where
+                    "ALERT-4", f"predictive alert {name} (`predict_linear`)", path, where
                 )
             if dig(r, "annotations", "runbook_url"):
                 yield Evidence(
-                    "DOCOPS-4", f"alert {name} links its runbook (`runbook_url`)", obj.path, where
+                    "DOCOPS-4", f"alert {name} links its runbook (`runbook_url`)", path, where
                 )
             if "rate(log" in expr.replace(" ", "") or "count_over_time({" in expr.replace(" ", ""):
-                yield Evidence("LOG-5", f"log-based alert {name}", obj.path, where)
+                yield Evidence("LOG-5", f"log-based alert {name}", path, where)
 
 
 # --------------------------------------------------------------------------- operations

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from analyzer.checks.sql import History, Table, histories
 from analyzer.evidence.core import Evidence, Repo, detector
+from analyzer.parsers.sql import CreateTable, SqlFile
 
 _API_ROLES = {"anon", "authenticated"}
 
@@ -89,11 +90,24 @@ def primary_keys(repo: Repo) -> Iterator[Evidence]:
 
 @detector("DB-3")
 def partitions(repo: Repo) -> Iterator[Evidence]:
-    """A `CREATE TABLE ... PARTITION OF` names a partitioned parent table.
+    """A partitioned table (`PARTITION BY`) or a partition (`PARTITION OF`) that still exists.
 
-    The SQL parser records partitions, not `PARTITION BY` itself, so a parent
-    whose partitions are created at run time (pg_partman) is not seen.
+    A parent counts by itself: pg_partman and similar tools create its
+    partitions at run time, so no `PARTITION OF` need be in the migrations.
     """
+    alive = {(t.name, t.path, t.line) for h in _histories(repo) for t in h.state.tables.values()}
+    for r in repo.of_kind("sql"):
+        if not isinstance(r.facts, SqlFile):
+            continue
+        for op in r.facts.ops:
+            if (
+                isinstance(op, CreateTable)
+                and op.partitioned
+                and (op.table, r.path, op.line) in alive
+            ):
+                yield Evidence(
+                    "DB-3", f"partitioned table {op.table} (`PARTITION BY`)", r.path, op.line
+                )
     for h in _histories(repo):
         for t in h.state.tables.values():
             if t.partition:

@@ -57,6 +57,7 @@ class CreateTable:
     foreign_keys: tuple[ForeignKey, ...] = ()
     if_not_exists: bool = False
     partition: bool = False  # PARTITION OF: keys and policies come from the parent
+    partitioned: bool = False  # PARTITION BY: a parent whose rows live in partitions
 
 
 @dataclass(frozen=True)
@@ -334,6 +335,7 @@ def _create_table(stmt: Any, lines: _Lines) -> list[Op]:
             tuple(fks),
             bool(stmt.if_not_exists),
             stmt.partbound is not None,
+            partitioned=stmt.partspec is not None,
         )
     ]
 

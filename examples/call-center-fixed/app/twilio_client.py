@@ -1,10 +1,15 @@
 from functools import lru_cache
 
+import pybreaker
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.util.retry import Retry
 
 from app.settings import settings
+
+# After 5 failures in a row Twilio is presumed down: calls fail fast for 60 s (the Celery task
+# retries later) instead of every worker waiting on timeouts against an outage.
+twilio_breaker = pybreaker.CircuitBreaker(fail_max=5, reset_timeout=60, name="twilio")
 
 
 @lru_cache(maxsize=1)
@@ -22,6 +27,7 @@ def get_twilio() -> Client:
     )
 
 
+@twilio_breaker
 def place_call(to: str, call_id: str) -> str:
     call = get_twilio().calls.create(
         to=to,

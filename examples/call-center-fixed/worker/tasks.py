@@ -1,5 +1,6 @@
 import logging
 
+from pybreaker import CircuitBreakerError
 from twilio.base.exceptions import TwilioRestException
 
 from app.supabase_client import get_supabase
@@ -10,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 
 @celery.task(
-    autoretry_for=(TwilioRestException, ConnectionError),
+    autoretry_for=(TwilioRestException, ConnectionError, CircuitBreakerError),
     retry_backoff=True,
     retry_backoff_max=300,
     retry_jitter=True,
