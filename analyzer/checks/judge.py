@@ -44,6 +44,7 @@ from analyzer.parsers.envfile import EnvFile
 from analyzer.parsers.python import PyModule
 from analyzer.parsers.yamlfile import YamlFile, dig
 from analyzer.parsers.yamlmarks import Mark, YamlMap, YamlSeq
+from analyzer.pyfacts import nodes
 from analyzer.pyfacts.fastapi import AppModel, module_facts
 
 ALL = "*"  # stands for "every header" / "every variable": a source we cannot read
@@ -355,8 +356,10 @@ _SIMPLE_TYPES = frozenset(
 
 
 def _module_needs(mod: PyModule) -> Iterator[EnvNeed]:
-    parents = {child: node for node in ast.walk(mod.tree) for child in ast.iter_child_nodes(node)}
-    for node in ast.walk(mod.tree):
+    if not any(q == "os" or q.startswith("os.") for q in mod.imports.values()):
+        return  # no `os`, no os.environ / os.getenv: nothing to find here
+    parents = nodes.parents(mod.tree)
+    for node in nodes.of_type(mod.tree, ast.Subscript, ast.Call):
         if (
             isinstance(node, ast.Subscript)
             and isinstance(node.ctx, ast.Load)
@@ -414,8 +417,7 @@ def _settings_classes(mods: list[PyModule]) -> list[_SettingsClass]:
     classes = {
         (m.path, c.name): _SettingsClass(c.name, c, m)
         for m in mods
-        for c in ast.walk(m.tree)
-        if isinstance(c, ast.ClassDef)
+        for c in nodes.of_type(m.tree, ast.ClassDef)
     }
     settings_names: set[str] = set()
     changed = True
@@ -508,7 +510,7 @@ def _instantiated(mods: list[PyModule]) -> dict[str, set[str]]:
     """Class name -> keyword arguments it is called with, over the repository's code."""
     out: dict[str, set[str]] = {}
     for m in mods:
-        for node in ast.walk(m.tree):
+        for node in nodes.of_type(m.tree, ast.Call):
             if isinstance(node, ast.Call):
                 f = node.func
                 name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(
@@ -741,8 +743,8 @@ def _connects(mods: list[PyModule]) -> dict[str, str]:
         for kind, libs in _DRIVERS.items():
             if kind not in out and any(q.split(".")[0] in libs for q in m.imports.values()):
                 out[kind] = m.path
-        for node in ast.walk(m.tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        for node in nodes.of_type(m.tree, ast.Constant):
+            if isinstance(node.value, str):
                 match = _URL_SCHEME.match(node.value)
                 if match:
                     scheme = match.group(1).lower()
@@ -876,14 +878,9 @@ def open_datastores(results: Sequence[FileResult]) -> Iterator[Finding]:
 
 
 def _urls(mod: PyModule) -> Iterator[tuple[ast.Constant, ast.Call | None]]:
-    parents = {child: node for node in ast.walk(mod.tree) for child in ast.iter_child_nodes(node)}
-    for node in ast.walk(mod.tree):
-        if (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, str)
-            and _URL_SCHEME.match(node.value.strip())
-        ):
-            parent = parents.get(node)
+    for node in nodes.of_type(mod.tree, ast.Constant):
+        if isinstance(node.value, str) and _URL_SCHEME.match(node.value.strip()):
+            parent = nodes.parents(mod.tree).get(node)
             yield node, parent if isinstance(parent, ast.Call) else None
 
 

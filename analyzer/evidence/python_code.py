@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from analyzer.evidence.core import SCOPE, Evidence, Repo, detector
+from analyzer.pyfacts import nodes
 
 # (item, what, module prefixes whose import is the evidence)
 _IMPORTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -66,7 +67,7 @@ _POOL_FACTORIES = ("create_engine", "create_async_engine", "create_pool", "Conne
 
 def _imports(mod: Any) -> Iterator[tuple[str, int]]:
     """(imported module or module.name, line) of every import statement of a module."""
-    for node in ast.walk(mod.tree):
+    for node in nodes.of_type(mod.tree, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node.lineno
@@ -80,11 +81,7 @@ def _under(name: str, prefixes: tuple[str, ...]) -> bool:
 
 
 def _calls(mod: Any) -> Iterator[tuple[str, ast.Call]]:
-    for node in ast.walk(mod.tree):
-        if isinstance(node, ast.Call):
-            qn = mod.qualified_name(node.func)
-            if qn:
-                yield qn, node
+    yield from nodes.calls(mod.tree, mod.qualified_name)
 
 
 def _last(qn: str) -> str:
@@ -201,12 +198,8 @@ def app_wiring(repo: Repo) -> Iterator[Evidence]:
 def header_names(repo: Repo) -> Iterator[Evidence]:
     for mod in repo.python:
         found: dict[str, int] = {}
-        for node in ast.walk(mod.tree):
-            if (
-                isinstance(node, ast.Constant)
-                and isinstance(node.value, str)
-                and len(node.value) < 60
-            ):
+        for node in nodes.of_type(mod.tree, ast.Constant):
+            if isinstance(node.value, str) and len(node.value) < 60:
                 found.setdefault(node.value.lower(), node.lineno)
         if "content-security-policy" in found:
             yield Evidence(
@@ -249,9 +242,8 @@ def _route(mod: Any, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, s
 
 
 def _functions(mod: Any) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    for node in ast.walk(mod.tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield node
+    yield from nodes.of_type(mod.tree, ast.FunctionDef)
+    yield from nodes.of_type(mod.tree, ast.AsyncFunctionDef)
 
 
 def _models(repo: Repo) -> set[str]:
@@ -260,8 +252,7 @@ def _models(repo: Repo) -> set[str]:
     classes = [
         (mod, n)
         for mod in repo.all_python
-        for n in ast.walk(mod.tree)
-        if isinstance(n, ast.ClassDef)
+        for n in nodes.of_type(mod.tree, ast.ClassDef)
     ]
     for _ in range(3):  # models derived from models, a few levels deep
         for mod, cls in classes:
@@ -477,8 +468,8 @@ def _json_formatter(mod: Any, node: ast.AST) -> bool:
 @detector("LOG-1", "LOG-2")
 def logging_setup(repo: Repo) -> Iterator[Evidence]:
     for mod in repo.python:
-        for node in ast.walk(mod.tree):
-            if isinstance(node, ast.ClassDef) and _json_formatter(mod, node):
+        for node in nodes.of_type(mod.tree, ast.ClassDef):
+            if _json_formatter(mod, node):
                 yield Evidence("LOG-1", f"JSON log formatter `{node.name}`", mod.path, node.lineno)
         for qn, call in _calls(mod):
             last = _last(qn)
@@ -521,7 +512,8 @@ def code_documentation(repo: Repo) -> Iterator[Evidence]:
                         mod.path,
                         call.lineno,
                     )
-        for node in ast.walk(mod.tree):
+        defs = nodes.of_type(mod.tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        for node in defs:
             if isinstance(node, ast.ClassDef):
                 bases = [mod.qualified_name(b) or "" for b in node.bases]
                 if any(
