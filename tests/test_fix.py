@@ -9,6 +9,9 @@ import pytest
 import yaml
 
 from analyzer.fix import FAMILIES
+from analyzer.fix import python as python_fixes
+from analyzer.fix.base import FixOptions
+from analyzer.model import Finding
 from analyzer.scan import scan
 from tests.conftest import REPO, run_cli, write_tree
 
@@ -98,3 +101,54 @@ def test_invalid_fix_settings_are_usage_errors(tmp_path: Path) -> None:
     write_tree(tmp_path, {"pyproject.toml": "[tool.prodready]\nfix-pins = ['redis']\n"})
     proc = run_cli("fix", tmp_path)
     assert proc.returncode == 2 and "fix-pins" in proc.stderr
+
+
+SETTINGS = (
+    "from pydantic_settings import BaseSettings\n\n\n"
+    "class Settings(BaseSettings):\n    debug: bool = {default}\n\n\nsettings = Settings()\n"
+)
+MAIN = (
+    "from fastapi import FastAPI\n\nfrom app.config import settings\n\napp = FastAPI(debug=True)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("default", "expected"),
+    [("False", "debug=settings.debug"), ("True", "debug=False")],  # never a flag still on
+)
+def test_debug_flag_is_read_from_settings_only_when_off_by_default(
+    tmp_path: Path, default: str, expected: str
+) -> None:
+    root = write_tree(
+        tmp_path, {"app/config.py": SETTINGS.format(default=default), "app/main.py": MAIN}
+    )
+    run_cli("fix", root, "--select", "API014")
+    assert expected in (root / "app" / "main.py").read_text()
+
+
+def test_settings_bound_after_the_call_are_not_used(tmp_path: Path) -> None:
+    text = (
+        "from fastapi import FastAPI\nfrom pydantic_settings import BaseSettings\n\n"
+        "app = FastAPI(debug=True)\n\n\nclass Settings(BaseSettings):\n    debug: bool = False\n\n\n"
+        "settings = Settings()\n"
+    )
+    root = write_tree(tmp_path, {"app/main.py": text})
+    run_cli("fix", root, "--select", "API014")
+    assert "app = FastAPI(debug=False)" in (root / "app" / "main.py").read_text()
+
+
+def test_gzip_is_added_once_to_a_starlette_app() -> None:
+    # Starlette apps are judged only with routes the model understands: drive the fixer directly
+    text = (
+        "from starlette.applications import Starlette\n\n"
+        "app = Starlette(routes=routes)\nother = Starlette()\n"
+    )
+    finding = Finding("API006", "app/main.py", "no gzip", anchor="API006:app:app.main:app")
+    out = python_fixes.fix(text, [finding], FixOptions())
+    assert out.fixed == (finding,)
+    assert out.text == (
+        "from starlette.applications import Starlette\n"
+        "from starlette.middleware.gzip import GZipMiddleware\n\n"
+        "app = Starlette(routes=routes)\n"
+        "app.add_middleware(GZipMiddleware, minimum_size=1000)\nother = Starlette()\n"
+    )

@@ -23,7 +23,7 @@ import yaml
 from analyzer.config import Config
 from analyzer.fix import dockerfile, manifests
 from analyzer.fix import python as python_fixes
-from analyzer.fix.base import FileFix, FixOptions
+from analyzer.fix.base import FileContext, FileFix, FixOptions
 from analyzer.model import Finding, Rule, SourceFile
 from analyzer.parsers import ParseError
 from analyzer.parsers import dockerfile as dockerfile_parser
@@ -97,7 +97,7 @@ def run(
     for rel, findings in sorted(wanted.items()):
         path = Path(root) / rel
         before = path.read_text(encoding="utf-8")
-        outcome = _fix_file(before, findings, options)
+        outcome = _fix_file(before, findings, options, FileContext(rel, Path(root)))
         skipped.extend(outcome.skipped)
         if not outcome.fixed or outcome.text == before:
             continue
@@ -125,14 +125,16 @@ def _fixable(rule: Rule | None) -> bool:
     return rule is not None and rule.fixable and rule.code in FAMILIES
 
 
-def _fix_file(text: str, findings: list[Finding], options: FixOptions) -> FileFix:
+def _fix_file(
+    text: str, findings: list[Finding], options: FixOptions, context: FileContext
+) -> FileFix:
     """Each family once, on the text the previous one left (a file has one kind in practice)."""
     fixed: list[Finding] = []
     skipped: list[tuple[Finding, str]] = []
     for module in dict.fromkeys(FAMILIES[f.code] for f in findings):
         mine = [f for f in findings if FAMILIES[f.code] is module]
-        apply: Callable[[str, Sequence[Finding], FixOptions], FileFix] = module.fix
-        outcome = apply(text, mine, options)
+        apply: Callable[[str, Sequence[Finding], FixOptions, FileContext], FileFix] = module.fix
+        outcome = apply(text, mine, options, context)
         text = outcome.text
         fixed.extend(outcome.fixed)
         skipped.extend(outcome.skipped)

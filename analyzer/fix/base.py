@@ -11,6 +11,7 @@ next run has nothing to do.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from analyzer.model import Finding
 
@@ -25,6 +26,14 @@ class FixOptions:
     # image repository -> the pinned reference to use instead of `:latest` (CMP007);
     # never guessed: an image not listed here is left as it is
     pins: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """Where the fixed file lives: a fix may read the repository's other modules (settings)."""
+
+    path: str  # relative to root, as the scan reports it
+    root: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from analyzer.fix.base import FileFix, FixOptions
+from analyzer.fix.base import FileContext, FileFix, FixOptions
 from analyzer.model import Finding, SourceFile
 from analyzer.parsers import ParseError
 from analyzer.parsers import dockerfile as parser
@@ -19,7 +19,12 @@ CODES = ("DF001",)
 USER_LINE = "USER 10001:10001"
 
 
-def fix(text: str, findings: Sequence[Finding], options: FixOptions) -> FileFix:
+def fix(
+    text: str,
+    findings: Sequence[Finding],
+    options: FixOptions,
+    context: FileContext | None = None,
+) -> FileFix:
     try:
         parsed = parser.parse(SourceFile("Dockerfile", "dockerfile", text))
     except ParseError as exc:

@@ -20,7 +20,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-from analyzer.fix.base import FileFix, FixOptions
+from analyzer.fix.base import FileContext, FileFix, FixOptions
 from analyzer.model import Finding
 
 CODES = ("CMP003", "CMP007", "K8S006", "K8S007", "K8S016", "K8S017")
@@ -28,7 +28,12 @@ CODES = ("CMP003", "CMP007", "K8S006", "K8S007", "K8S016", "K8S017")
 _POD_CONTAINERS = ("initContainers", "containers", "ephemeralContainers")
 
 
-def fix(text: str, findings: Sequence[Finding], options: FixOptions) -> FileFix:
+def fix(
+    text: str,
+    findings: Sequence[Finding],
+    options: FixOptions,
+    context: FileContext | None = None,
+) -> FileFix:
     try:
         yaml, docs = _load(text)
     except Exception as exc:  # ruamel's errors have no common base worth naming

@@ -11,32 +11,44 @@ right after the imports.
 
 from __future__ import annotations
 
+import ast
 import sys
 from collections.abc import Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from analyzer.fix.base import FileFix, FixOptions, number
+from analyzer.fix.base import FileContext, FileFix, FixOptions, number
+from analyzer.fix.settings import SettingsIndex
 from analyzer.model import Finding
+from analyzer.parsers.python import collect_imports
 
-CODES = ("PY001", "PY007", "PY011", "PY012", "API005", "API014")
+CODES = ("PY001", "PY007", "PY011", "PY012", "API005", "API006", "API014")
 
 _LOG_MESSAGE = '"unexpected error"'
 _DEBUG_FLAGS = ("debug", "reload")
 
 
-def fix(text: str, findings: Sequence[Finding], options: FixOptions) -> FileFix:
+def fix(
+    text: str,
+    findings: Sequence[Finding],
+    options: FixOptions,
+    context: FileContext | None = None,
+) -> FileFix:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError:
         return FileFix(text, (), tuple((f, "libcst cannot parse the file") for f in findings))
-    fixer = _Fixer(text, findings, options)
+    settings = SettingsIndex(text, context.path, context.root) if context else None
+    fixer = _Fixer(text, findings, options, settings)
     new = MetadataWrapper(module).visit(fixer)
     if fixer.needs_logger and fixer.logger is not None:
         new = _ensure_logger(new, fixer.logger)
     if fixer.needs_query:
         new = _ensure_from_import(new, "fastapi", "Query")
+    gzip = [f for f in findings if f.code == "API006"]
+    if gzip:
+        new = _add_gzip(new, text, gzip, fixer)
     fixed = tuple(f for f in findings if id(f) in fixer.done)
     skipped = tuple(
         (f, fixer.reasons.get(id(f), "no automatic fix for this form"))
@@ -49,10 +61,17 @@ def fix(text: str, findings: Sequence[Finding], options: FixOptions) -> FileFix:
 class _Fixer(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, text: str, findings: Sequence[Finding], options: FixOptions) -> None:
+    def __init__(
+        self,
+        text: str,
+        findings: Sequence[Finding],
+        options: FixOptions,
+        settings: SettingsIndex | None = None,
+    ) -> None:
         super().__init__()
         self.lines = text.splitlines()
         self.options = options
+        self.settings = settings
         self.targets: dict[tuple[int, int], list[Finding]] = {}
         for f in findings:
             if f.line is not None:
@@ -62,6 +81,10 @@ class _Fixer(cst.CSTTransformer):
         self.logger = _logger_name(text)
         self.needs_logger = False
         self.needs_query = False
+        self.bounded = 0  # parameters given a bound so far: tells a def it grew
+        self._defs: list[int] = []  # `bounded` when each enclosing def was entered
+        # ruff/black's default line length, or the longest line the file already has
+        self.max_line = max([88, *(len(line) for line in self.lines)])
 
     # ------------------------------------------------------------------ positions
 
@@ -105,7 +128,8 @@ class _Fixer(cst.CSTTransformer):
             for f in self._at(a, "API014") + self._at(a.value, "API014")
         ]
         if debug and isinstance(result, cst.Call):
-            result = self._debug_off(result, debug)
+            line = self.get_metadata(PositionProvider, original).start.line
+            result = self._debug_off(result, debug, line)
         return result
 
     def _timeout(self, call: cst.Call, findings: list[Finding]) -> cst.Call:
@@ -146,12 +170,14 @@ class _Fixer(cst.CSTTransformer):
         fmt = cst.Arg(cst.SimpleString('"' + " ".join(["%s"] * len(args)) + '"'))
         return call.with_changes(func=func, args=_append_arg([fmt], *args))
 
-    def _debug_off(self, call: cst.Call, findings: list[Finding]) -> cst.Call:
+    def _debug_off(self, call: cst.Call, findings: list[Finding], line: int) -> cst.Call:
+        """The flag read from the module's settings when they declare it, else plain `False`."""
         args = []
         for a in call.args:
             name = _kw(a)
             if name in _DEBUG_FLAGS and isinstance(a.value, cst.Name) and a.value.value == "True":
-                a = a.with_changes(value=cst.Name("False"))
+                read = self.settings.expression(name, line) if self.settings else None
+                a = a.with_changes(value=cst.parse_expression(read or "False"))
             elif (
                 name == "log_level"
                 and isinstance(a.value, cst.SimpleString)
@@ -195,6 +221,67 @@ class _Fixer(cst.CSTTransformer):
 
     # ------------------------------------------------------------------ query bounds
 
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._defs.append(self.bounded)
+
+    def leave_FunctionDef(
+        self, original: cst.FunctionDef, updated: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        """A bound that pushes a one-line parameter list past the line length: one per line.
+
+        That is the layout ruff format and black give it, with the magic trailing comma that
+        keeps it that way.
+        """
+        if self.bounded == self._defs.pop():
+            return updated
+        params = updated.params
+        if (
+            params.posonly_params
+            or params.kwonly_params
+            or isinstance(params.star_arg, (cst.Param, cst.ParamStar))
+            or params.star_kwarg is not None
+            or not params.params
+        ):
+            return updated
+        first = original.params.params[0]
+        last = original.params.params[-1]
+        end = last.default or (last.annotation or last.name)
+        where: CodeRange = self.get_metadata(PositionProvider, first)
+        if where.start.line != self.get_metadata(PositionProvider, end).end.line:
+            return updated  # already laid out over several lines
+        code = cst.Module(body=[]).code_for_node
+        line = self.lines[where.start.line - 1]
+        grown = len(line) + len(code(params)) - len(code(original.params))
+        if grown <= self.max_line:
+            return updated
+        head = self.get_metadata(PositionProvider, original.name).start.line
+        text = self.lines[head - 1]
+        indent = text[: len(text) - len(text.lstrip())]
+
+        def newline(to: str) -> cst.ParenthesizedWhitespace:
+            return cst.ParenthesizedWhitespace(
+                first_line=cst.TrailingWhitespace(),
+                empty_lines=[],
+                indent=False,
+                last_line=cst.SimpleWhitespace(to),
+            )
+
+        items = list(params.params)
+        laid = [
+            p.with_changes(
+                whitespace_after_param=cst.SimpleWhitespace(""),
+                comma=cst.Comma(
+                    whitespace_before=cst.SimpleWhitespace(""),
+                    whitespace_after=newline(indent if i == len(items) - 1 else indent + "    "),
+                ),
+            )
+            for i, p in enumerate(items)
+        ]
+        return updated.with_changes(
+            whitespace_before_params=newline(indent + "    "),
+            params=params.with_changes(params=laid),
+        )
+
     def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
         found = self._at(original.name, "API005") or self._at(original, "API005")
         if not found:
@@ -205,6 +292,7 @@ class _Fixer(cst.CSTTransformer):
             bound = max(bound, int(default.value))
         le = _kwarg("le", cst.Integer(str(bound)))
         query = _query_call(default) or _annotated_query(updated.annotation)
+        self.bounded += 1
         if query is not None:
             self._mark(found)
             patched = query.with_changes(args=_append_arg(query.args, le))
@@ -216,6 +304,92 @@ class _Fixer(cst.CSTTransformer):
         self.needs_query = True
         call = cst.Call(cst.Name("Query"), args=[cst.Arg(default, comma=_comma()), le])
         return updated.with_changes(default=call)
+
+
+# ---------------------------------------------------------------------- compression
+
+_APP_CLASSES = {
+    "fastapi.FastAPI": "fastapi.middleware.gzip",
+    "fastapi.applications.FastAPI": "fastapi.middleware.gzip",
+    "starlette.applications.Starlette": "starlette.middleware.gzip",
+}
+_MIN_SIZE = 1000  # bytes: below this, compressing costs more than it saves
+
+
+def _add_gzip(module: cst.Module, text: str, findings: list[Finding], fixer: _Fixer) -> cst.Module:
+    """API006: `app.add_middleware(GZipMiddleware, ...)` right after the app is created.
+
+    The finding names the app variable in its anchor (`API006:app:<module>:<var>`)
+    but has no line: the app's assignment is found in the file, at module level
+    or inside the factory function that builds it.
+    """
+    try:
+        imports = collect_imports(ast.parse(text), "")
+    except (SyntaxError, ValueError):
+        imports = {}
+    var = (findings[0].anchor or "").rpartition(":")[2]
+    adder = _GZip(var, imports)
+    new = module.visit(adder)
+    if adder.source is None:
+        fixer._skip(findings, "the app's `FastAPI(...)` assignment is not in this file")
+        return module
+    fixer._mark(findings)
+    return _ensure_from_import(new, adder.source, "GZipMiddleware")
+
+
+class _GZip(cst.CSTTransformer):
+    def __init__(self, var: str, imports: dict[str, str]) -> None:
+        super().__init__()
+        self.var = var
+        self.imports = imports
+        self.source: str | None = None  # the gzip module to import, once inserted
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        return updated.with_changes(body=self._insert(updated.body))
+
+    def leave_IndentedBlock(
+        self, original: cst.IndentedBlock, updated: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        return updated.with_changes(body=self._insert(updated.body))
+
+    def _insert(self, body: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        out = list(body)
+        if self.source is not None:
+            return out
+        for i, stmt in enumerate(out):
+            found = self._app(stmt)
+            if found is None:
+                continue
+            name, source = found
+            self.source = source
+            line = cst.parse_statement(
+                f"{name}.add_middleware(GZipMiddleware, minimum_size={_MIN_SIZE})\n"
+            )
+            out.insert(i + 1, line)
+            return out
+        return out
+
+    def _app(self, stmt: cst.BaseStatement) -> tuple[str, str] | None:
+        """(variable, gzip module) when `stmt` is `<var> = FastAPI(...)`."""
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            return None
+        small = stmt.body[0]
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target: cst.BaseExpression = small.targets[0].target
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            target = small.target
+        else:
+            return None
+        value = small.value
+        if not isinstance(target, cst.Name) or not isinstance(value, cst.Call):
+            return None
+        if self.var and target.value != self.var:
+            return None
+        name = cst.helpers.get_full_name_for_node(value.func) or ""
+        head, _, rest = name.partition(".")
+        resolved = self.imports.get(head, head) + (f".{rest}" if rest else "")
+        source = _APP_CLASSES.get(resolved)
+        return (target.value, source) if source else None
 
 
 # ---------------------------------------------------------------------- helpers
@@ -476,7 +650,25 @@ def _ensure_from_import(module: cst.Module, source: str, name: str) -> cst.Modul
                 names.append(alias.with_changes(comma=last.comma))
             body[i] = stmt.with_changes(body=[small.with_changes(names=names)])
             return module.with_changes(body=body)
-    _, end = _header(body)
+    start, end = _header(body)
     new = cst.parse_statement(f"from {source} import {name}\n")
-    body.insert(end, new)
+    top = source.split(".")[0]
+    same = [i for i in range(start, end) if _import_top(body[i]) == top]
+    later = [i for i in same if _from_module(body[i]) > source]
+    if later:  # sorted among the imports of the same package, as isort would
+        at = later[0]
+        new = new.with_changes(leading_lines=body[at].leading_lines)
+        body[at] = body[at].with_changes(leading_lines=())
+        body.insert(at, new)
+    else:
+        body.insert(same[-1] + 1 if same else end, new)
     return module.with_changes(body=body)
+
+
+def _from_module(stmt: cst.BaseStatement) -> str:
+    """The module of a `from x import y` line; "" for other lines (`import x` sorts first)."""
+    if isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.ImportFrom):
+        small = stmt.body[0]
+        if small.module is not None and not small.relative:
+            return cst.helpers.get_full_name_for_node(small.module) or ""
+    return ""
