@@ -265,7 +265,12 @@ def peer_tools(peers: Path) -> list[Tool]:
         Tool("checkov", checkov, _parse_checkov, {"BC_SKIP_MAPPING": "TRUE"}),
         Tool("bandit", bandit, _parse_bandit),
         Tool("detect-secrets", detect_secrets, _parse_detect_secrets),
-        Tool("semgrep", semgrep, _parse_semgrep, {"SEMGREP_SEND_METRICS": "off"}),
+        Tool(
+            "semgrep",
+            semgrep,
+            _parse_semgrep,
+            {"SEMGREP_SEND_METRICS": "off", "SEMGREP_ENABLE_VERSION_CHECK": "0"},
+        ),
         Tool("hadolint", hadolint, parse_hadolint),
     ]
 
@@ -315,7 +320,7 @@ def _git(root: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
 
 
-def incremental(root: Path, runs: int) -> tuple[Row, Row]:
+def incremental(root: Path, runs: int, warm_too: bool) -> list[Row]:
     """Warm re-scan after 5 changed files, and the hook on 5 staged files.
 
     Each run changes the 5 files again (a new comment line), so every run sees
@@ -328,8 +333,9 @@ def incremental(root: Path, runs: int) -> tuple[Row, Row]:
     warm = Row(str(root), "prodready warm (5 changed)")
     hook = Row(str(root), "prodready hook (5 staged)")
     try:
-        measure(full, root, 1)  # fills the cache, if the build has one
-        for n in range(runs):
+        if warm_too:
+            measure(full, root, 1)  # fills the cache, if the build has one
+        for n in range(runs if warm_too else 0):
             for p in targets:
                 p.write_bytes(originals[p] + f"\n# bench edit {n}\n".encode())
             r = measure(full, root, 1)
@@ -364,7 +370,7 @@ def incremental(root: Path, runs: int) -> tuple[Row, Row]:
         for p, data in originals.items():
             p.write_bytes(data)
         _git(root, "add", "--", *[str(p.relative_to(root)) for p in targets])
-    return warm, hook
+    return [warm, hook] if warm_too else [hook]
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -397,7 +403,14 @@ def versions(peers: Path) -> str:
         if not exe.is_file():
             out.append(f"{name} missing")
             continue
-        proc = subprocess.run([str(exe), *args], capture_output=True, text=True, check=False)
+        env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "BC_SKIP_MAPPING": "TRUE"}
+        try:
+            proc = subprocess.run(
+                [str(exe), *args], capture_output=True, text=True, check=False, env=env, timeout=120
+            )
+        except subprocess.TimeoutExpired:
+            out.append(f"{name} ?")
+            continue
         first = (proc.stdout or proc.stderr).strip().splitlines()[:1]
         version = first[0].split()[-1] if first else "?"
         out.append(f"{name} {version}")
@@ -487,6 +500,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per tool and path (median)")
     parser.add_argument("--peers", type=Path, default=REPO / ".bench" / "peers")
     parser.add_argument("--only", default="", help="comma-separated tools to run (default: all)")
+    parser.add_argument(
+        "--incremental",
+        choices=("all", "hook", "none"),
+        default="all",
+        help="on a generated tree: warm re-scan and hook (all), the hook only, or neither",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the tables to FILE")
     args = parser.parse_args()
     paths = args.paths or [REPO / ".bench" / "synthetic", REPO / "examples"]
@@ -523,11 +542,16 @@ def main() -> int:
                 f"files {_fmt(row.last.files)}  findings {_fmt(row.last.findings)} {row.note}",
                 flush=True,
             )
-        if (path / MARKER).is_file() and (not only or "prodready" in only):
-            warm, hook = incremental(path, args.runs)
-            rows += [warm, hook]
+        if (path / MARKER).is_file():
             first_generated = first_generated or str(path)
-            for row in (warm, hook):
+        if (
+            (path / MARKER).is_file()
+            and (not only or "prodready" in only)
+            and args.incremental != "none"
+        ):
+            extra = incremental(path, args.runs, warm_too=args.incremental == "all")
+            rows += extra
+            for row in extra:
                 print(
                     f"{path.name:<24} {row.tool:<28} {row.median:8.2f} s {row.peak:7.0f} MiB",
                     flush=True,
