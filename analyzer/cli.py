@@ -208,7 +208,20 @@ def _run_scan(args: argparse.Namespace, paths: list[Path]) -> tuple[ScanResult, 
 
     root, targets = _root_and_targets(paths)
     cfg = _config(args, root)
-    result = scan(root, cfg, targets, jobs=_jobs(args.jobs), debug=getattr(args, "debug", False))
+    if getattr(args, "no_cache", False):
+        from analyzer import cache
+
+        cache.disable()  # for every scan of this run, the --diff-base one included
+    result = scan(
+        root,
+        cfg,
+        targets,
+        jobs=_jobs(args.jobs),
+        debug=getattr(args, "debug", False),
+        show_progress=getattr(args, "format", None) != "github",  # annotations own that log
+        # only the checklist-bearing reports need evidence; it reads every module again
+        collect_evidence=getattr(args, "format", None) in ("json", "markdown", "github"),
+    )
     return result, cfg
 
 

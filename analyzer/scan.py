@@ -15,7 +15,7 @@ import importlib
 import os
 import traceback
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +23,8 @@ from typing import Any
 
 import pathspec
 
-from analyzer import bounds, catalog, discover, evidence, runcontext
+from analyzer import bounds, catalog, discover, evidence, progress, runcontext
+from analyzer import cache as result_cache
 from analyzer.checks import registry
 from analyzer.config import Config
 from analyzer.engines import semgrep_engine
@@ -42,12 +43,14 @@ PARSERS: dict[str, str] = {
     "compose": "yamlfile",
     "kubernetes": "yamlfile",
     "workflow": "yamlfile",
+    "yaml": "yamlfile",  # plain YAML read for evidence (Prometheus rule files)
     "env": "envfile",
     "python": "python",
     "sql": "sql",
     "supabase-config": "supabase_config",
     "nginx": "nginx",
     "js": "javascript",
+    "html": "html",
 }
 # kinds where an empty file is a mistake worth a note (an empty __init__.py or .env is normal)
 EMPTY_IS_SUSPECT = frozenset({"dockerfile", "compose", "workflow", "supabase-config", "nginx"})
@@ -65,6 +68,7 @@ class Plan:
     max_file_seconds: float = bounds.DEFAULT_MAX_FILE_SECONDS
     max_yaml_nodes: int = bounds.DEFAULT_MAX_YAML_NODES
     max_yaml_depth: int = bounds.DEFAULT_MAX_YAML_DEPTH
+    cache: result_cache.Keying | None = None  # None: no cache for this scan
 
     def bounds(self) -> bounds.Bounds:
         return bounds.Bounds(
@@ -103,7 +107,16 @@ def scan(
     paths: Sequence[Path] | None = None,
     jobs: int = 1,
     debug: bool = False,
+    cache: bool | None = None,
+    show_progress: bool = False,
+    collect_evidence: bool = True,
 ) -> ScanResult:
+    """`cache`: None follows `analyzer.cache.enabled()` (on unless `--no-cache`).
+
+    `show_progress` asks for a progress bar on stderr; it still appears only for
+    large scans on a terminal. `collect_evidence=False` leaves `evidence` empty, for
+    reports that do not show the checklist (it reads every module of the repository).
+    """
     config = config or Config()
     rules = select_rules(catalog.load(), config)
     registry.load_all()
@@ -116,11 +129,14 @@ def scan(
         config.max_file_seconds,
         config.max_yaml_nodes,
         config.max_yaml_depth,
+        _cache_keying(rules, config, cache),
     )
-    with runcontext.using(config):
+    with runcontext.using(config), progress.Bar.maybe(show_progress) as bar:
         results, findings, everything = _extract_and_judge(
-            root, config, plan, candidates, paths, jobs
+            root, config, plan, candidates, paths, jobs, bar
         )
+    if plan.cache is not None:
+        result_cache.prune(plan.cache.folder)
     findings = [f for f in findings if f.code in rules]
     findings = _yield_to_specific(findings, rules)
     ignores = {r.path: r.ignores for r in results}
@@ -137,7 +153,7 @@ def scan(
         files_scanned=len(results),
         kinds=dict(sorted(kinds.items())),
         skipped_rules=semgrep_engine.skipped_rules(frozenset(rules)),
-        evidence=evidence.collect(everything),
+        evidence=evidence.collect(everything) if collect_evidence else (),
         silencers=_silencers(results, config),
     )
 
@@ -175,6 +191,26 @@ def _silencers(results: list[FileResult], config: Config) -> tuple[Silencer, ...
     return tuple(inline + configured)
 
 
+def _cache_keying(
+    rules: dict[str, Rule], config: Config, wanted: bool | None
+) -> result_cache.Keying | None:
+    """The cache of this scan, keyed by the rules in effect and the settings files depend on."""
+    if wanted is False or (wanted is None and not result_cache.enabled()):
+        return None
+    folder = result_cache.prepare(result_cache.directory())
+    if folder is None:
+        return None
+    settings = (
+        config.max_file_bytes,
+        config.max_file_seconds,
+        config.max_yaml_nodes,
+        config.max_yaml_depth,
+        config.public_routes,
+        sorted((str(k), repr(v)) for k, v in config.extra.items()),
+    )
+    return result_cache.keying(folder, rules, settings)
+
+
 def _extract_and_judge(
     root: Path,
     config: Config,
@@ -182,9 +218,21 @@ def _extract_and_judge(
     candidates: list[discover.Candidate],
     paths: Sequence[Path] | None,
     jobs: int,
+    bar: progress.Bar | None = None,
 ) -> tuple[list[FileResult], list[Finding], list[FileResult]]:
     """(results of the scanned files, their findings, every result the judge saw)."""
-    results = _extract_all(plan, candidates, jobs, config)
+    named = {c.path for c in candidates}
+    if paths is not None:
+        context = [
+            c
+            for c in discover.discover(root, None, config.exclude)
+            if c.path not in named and _is_context(c.path)
+        ]
+    else:
+        context = []
+    if bar is not None:
+        bar.start(len(candidates) + len(context))
+    results = _extract_all(plan, candidates, jobs, config, bar)
     findings: list[Finding] = [f for r in results for f in r.findings]
     if paths is None:
         findings.extend(_judge(plan, results))
@@ -192,14 +240,9 @@ def _extract_and_judge(
     else:
         # A hook run names a few files, but "no autoscaler targets this Deployment" is only
         # true of the whole repository: judge with every file's facts, report on the named ones.
-        named = {c.path for c in candidates}
-        context = [
-            c
-            for c in discover.discover(root, None, config.exclude)
-            if c.path not in named and _is_context(c.path)
-        ]
+        # Their facts come from the cache when an earlier run saw the same bytes.
         context_plan = replace(plan, codes=frozenset())  # parse only, run no file rules
-        everything = results + _extract_all(context_plan, context, jobs, config)
+        everything = results + _extract_all(context_plan, context, jobs, config, bar)
         findings.extend(f for f in _judge(plan, everything) if f.path in named)
     return results, findings, everything
 
@@ -228,23 +271,126 @@ def _yield_to_specific(findings: list[Finding], rules: dict[str, Rule]) -> list[
 
 
 def _extract_all(
-    plan: Plan, candidates: list[discover.Candidate], jobs: int, config: Config
+    plan: Plan,
+    candidates: list[discover.Candidate],
+    jobs: int,
+    config: Config,
+    bar: progress.Bar | None = None,
 ) -> list[FileResult]:
+    out: list[FileResult] = []
     if jobs > 1 and len(candidates) >= PARALLEL_THRESHOLD:
-        chunk = max(8, len(candidates) // (jobs * 8))
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=runcontext.set_config, initargs=(config,)
-        ) as pool:
-            return list(pool.map(extract, [plan] * len(candidates), candidates, chunksize=chunk))
-    return [extract(plan, c) for c in candidates]
+        # Cache hits are read here: a worker would unpickle an entry only to pickle it again
+        # for the trip back, which costs more than reading it in this process.
+        found: dict[int, FileResult] = {}
+        for i, c in enumerate(candidates):
+            data = _bytes_for_cache(plan, c)
+            hit = _cached(plan, c, data) if data is not None else None
+            if hit is not None:
+                found[i] = hit
+                if bar is not None:
+                    bar.advance()
+        missed = [c for i, c in enumerate(candidates) if i not in found]
+        done: Iterable[FileResult] = ()
+        if len(missed) >= PARALLEL_THRESHOLD:
+            chunk = max(8, len(missed) // (jobs * 8))
+            with ProcessPoolExecutor(
+                max_workers=jobs, initializer=runcontext.set_config, initargs=(config,)
+            ) as pool:
+                done = _ticking(
+                    pool.map(_extract_missed, [plan] * len(missed), missed, chunksize=chunk), bar
+                )
+                done = list(done)
+        else:
+            done = list(_ticking((_extract_missed(plan, c) for c in missed), bar))
+        fresh = iter(done)
+        return [found[i] if i in found else next(fresh) for i in range(len(candidates))]
+    for c in candidates:
+        out.append(extract(plan, c))
+        if bar is not None:
+            bar.advance()
+    return out
+
+
+def _ticking(results: Iterable[FileResult], bar: progress.Bar | None) -> Iterator[FileResult]:
+    for r in results:
+        if bar is not None:
+            bar.advance()
+        yield r
 
 
 def extract(plan: Plan, candidate: discover.Candidate) -> FileResult:
     """One file, start to end; never raises, so one odd file cannot stop a scan."""
+    data = _bytes_for_cache(plan, candidate)
+    if plan.cache is None or data is None:
+        return _extract_bounded(plan, candidate, None)
+    hit = _cached(plan, candidate, data)
+    return hit if hit is not None else _extract_and_store(plan, candidate, data)
+
+
+def _cache_salts(plan: Plan) -> tuple[str, ...]:
+    assert plan.cache is not None
+    # a parse-only run (a pre-commit hook's context files) can use a complete entry too
+    return (plan.cache.full,) if plan.codes else (plan.cache.full, plan.cache.facts)
+
+
+def _cached(plan: Plan, candidate: discover.Candidate, data: bytes) -> FileResult | None:
+    if plan.cache is None:
+        return None
+    for salt in _cache_salts(plan):
+        key = result_cache.entry_key(salt, candidate.path, data)
+        hit = result_cache.load(plan.cache.folder, key, data)
+        if hit is not None and hit.path == candidate.path:
+            return hit
+    return None
+
+
+def _extract_missed(plan: Plan, candidate: discover.Candidate) -> FileResult:
+    """A file the cache did not have (looked up already): extract it and store the result."""
+    data = _bytes_for_cache(plan, candidate)
+    if plan.cache is None or data is None:
+        return _extract_bounded(plan, candidate, None)
+    return _extract_and_store(plan, candidate, data)
+
+
+def _extract_and_store(plan: Plan, candidate: discover.Candidate, data: bytes) -> FileResult:
+    result = _extract_bounded(plan, candidate, data)
+    if plan.cache is not None and _cacheable(result, plan):
+        key = result_cache.entry_key(_cache_salts(plan)[-1], candidate.path, data)
+        result_cache.store(plan.cache.folder, key, data, result)
+    return result
+
+
+def _bytes_for_cache(plan: Plan, candidate: discover.Candidate) -> bytes | None:
+    """The file's bytes, read once for both the key and the parse; None: do not cache it."""
+    if plan.cache is None or candidate.skip_reason:
+        return None
+    try:
+        path = Path(plan.root) / candidate.path
+        if path.stat().st_size > plan.max_file_bytes:  # a note only: nothing to save
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _cacheable(result: FileResult, plan: Plan) -> bool:
+    """Results that will be the same next time: not a timeout, a crash or a vanished file."""
+    if result.kind in ("skipped", *result_cache.NOT_CACHED_KINDS):
+        return False
+    if plan.debug:  # a cached crash would not print its traceback again
+        return False
+    return not any(
+        f.code == FILE_NOT_SCANNED
+        and ("internal error" in f.message or "took longer than" in f.message)
+        for f in result.findings
+    )
+
+
+def _extract_bounded(plan: Plan, candidate: discover.Candidate, data: bytes | None) -> FileResult:
     findings: list[Finding] = []  # filled as we go, so a timeout keeps what was found
     try:
         with bounds.applied(plan.bounds()), bounds.time_budget(plan.max_file_seconds):
-            return _extract(plan, candidate, findings)
+            return _extract(plan, candidate, findings, data)
     except bounds.FileTimeout:
         reason = (
             f"took longer than {plan.max_file_seconds:g} s (max-file-seconds); "
@@ -264,7 +410,9 @@ def _kind_guess(rel: str) -> str:
     )
 
 
-def _extract(plan: Plan, candidate: discover.Candidate, findings: list[Finding]) -> FileResult:
+def _extract(
+    plan: Plan, candidate: discover.Candidate, findings: list[Finding], data: bytes | None = None
+) -> FileResult:
     rel = candidate.path
     if candidate.skip_reason == "symlink" or candidate.skip_reason == "vanished":
         return FileResult(rel, "skipped")
@@ -274,7 +422,10 @@ def _extract(plan: Plan, candidate: discover.Candidate, findings: list[Finding])
             return FileResult(rel, "skipped")
         return _not_scanned(rel, kind, candidate.skip_reason)
     try:
-        text, problem = read_text(Path(plan.root) / rel, plan.max_file_bytes)
+        if data is None:
+            text, problem = read_text(Path(plan.root) / rel, plan.max_file_bytes)
+        else:
+            text, problem = decode(data, len(data), plan.max_file_bytes)
     except OSError as exc:
         return _not_scanned(rel, _kind_guess(rel), f"cannot read: {exc.strerror}")
     if text is None:
@@ -358,10 +509,15 @@ def read_text(path: Path, max_bytes: int) -> tuple[str | None, str | None]:
     size = path.stat().st_size
     with path.open("rb") as fh:
         head = fh.read(min(size, max_bytes) + 1 if size <= max_bytes else 8192)
-        if size > max_bytes:
-            if b"\0" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                return None, "binary content"
-            return None, f"larger than {max_bytes} bytes (max-file-bytes); not scanned"
+    return decode(head, size, max_bytes)
+
+
+def decode(head: bytes, size: int, max_bytes: int) -> tuple[str | None, str | None]:
+    """`read_text` on bytes already read: `head` is the whole file unless `size` is too large."""
+    if size > max_bytes:
+        if b"\0" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return None, "binary content"
+        return None, f"larger than {max_bytes} bytes (max-file-bytes); not scanned"
     data = head
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# the suite never reads or fills the user's real result cache, not even in subprocesses
+os.environ.setdefault("PRODREADY_CACHE_DIR", tempfile.mkdtemp(prefix="prodready-test-cache-"))
 
 
 def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
@@ -41,6 +44,14 @@ def run_cli(
         timeout=300,
         check=False,
     )
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test its own empty result cache, so no test sees another's entries."""
+    monkeypatch.setenv("PRODREADY_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from analyzer.checks.registry import file_check, repo_check
 from analyzer.engines import bandit_engine
 from analyzer.model import FileResult, Finding
 from analyzer.parsers.python import PyModule
+from analyzer.pyfacts import nodes
 from analyzer.pyfacts.calls import (
     ModuleIndex,
     arg,
@@ -521,8 +522,8 @@ def celery_tasks_without_retry(results: Sequence[FileResult]) -> Iterator[Findin
         mod = r.facts
         if not isinstance(mod, PyModule) or mod.is_test:
             continue
-        for node in ast.walk(mod.tree):
-            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        for node in nodes.of_type(mod.tree, ast.FunctionDef, ast.AsyncFunctionDef):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # for mypy
                 continue
             if _task_decorator(node, mod) is None or _task_retries(node) is not False:
                 continue
@@ -718,7 +719,8 @@ _SERVICE_FACTORIES = frozenset(
 def _structured_logging(mod: PyModule) -> bool:
     if any(q.startswith(_JSON_LOG_MODULES) for q in mod.imports.values()):
         return True
-    for node in ast.walk(mod.tree):
+    # one shared index of the tree, not a walk per question: this runs on every module
+    for node in nodes.of_type(mod.tree, ast.Call, ast.ClassDef):
         if isinstance(node, ast.Call):
             name = mod.qualified_name(node.func) or ""
             if name.startswith("loguru.logger.add") and is_const(kwarg(node, "serialize"), True):
@@ -753,8 +755,8 @@ def no_structured_logging(results: Sequence[FileResult]) -> Iterator[Finding]:
             for m in modules
             if m.is_app_code
             and any(
-                isinstance(n, ast.Call) and (m.qualified_name(n.func) or "") in _SERVICE_FACTORIES
-                for n in ast.walk(m.tree)
+                (m.qualified_name(n.func) or "") in _SERVICE_FACTORIES
+                for n in nodes.of_type(m.tree, ast.Call)
             )
         ),
         None,
@@ -774,10 +776,8 @@ def no_structured_logging(results: Sequence[FileResult]) -> Iterator[Finding]:
 
 def _configures_logging(mod: PyModule) -> bool:
     return any(
-        isinstance(n, ast.Call)
-        and (mod.qualified_name(n.func) or "")
-        in ("logging.basicConfig", "logging.config.dictConfig")
-        for n in ast.walk(mod.tree)
+        (mod.qualified_name(n.func) or "") in ("logging.basicConfig", "logging.config.dictConfig")
+        for n in nodes.of_type(mod.tree, ast.Call)
     )
 
 

@@ -249,11 +249,7 @@ def _functions(mod: Any) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
 def _models(repo: Repo) -> set[str]:
     """Class names of Pydantic models (and models of models) defined in the service."""
     out: set[str] = set()
-    classes = [
-        (mod, n)
-        for mod in repo.all_python
-        for n in nodes.of_type(mod.tree, ast.ClassDef)
-    ]
+    classes = [(mod, n) for mod in repo.all_python for n in nodes.of_type(mod.tree, ast.ClassDef)]
     for _ in range(3):  # models derived from models, a few levels deep
         for mod, cls in classes:
             for base in cls.bases:

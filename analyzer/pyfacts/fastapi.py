@@ -272,18 +272,21 @@ class ModuleFacts:
 # --------------------------------------------------------------------------- one module
 
 
-_CACHE: dict[int, tuple[PyModule, ModuleFacts]] = {}
+_MEMO = "_fastapi_facts"
 
 
 def module_facts(mod: PyModule) -> ModuleFacts:
-    """The facts of one module; cached, since file rules and the judge both ask."""
-    hit = _CACHE.get(id(mod))
-    if hit is not None and hit[0] is mod:
-        return hit[1]
-    if len(_CACHE) > 4096:
-        _CACHE.clear()
-    facts = _Extractor(mod).run()
-    _CACHE[id(mod)] = (mod, facts)
+    """The facts of one module; computed once, since file rules and the judge both ask.
+
+    Kept on the module record itself, not in a per-process table: the facts a
+    worker computed for the file rules travel with the record to the judge in
+    the main process and into the result cache, instead of being recomputed
+    there for every module of the repository.
+    """
+    facts: ModuleFacts | None = mod.__dict__.get(_MEMO)
+    if facts is None:
+        facts = _Extractor(mod).run()
+        object.__setattr__(mod, _MEMO, facts)  # frozen record; a memo, not a field
     return facts
 
 

@@ -15,12 +15,8 @@ from typing import TypeVar
 
 N = TypeVar("N", bound=ast.AST)
 
-_INDEX: weakref.WeakKeyDictionary[ast.AST, dict[type, list[ast.AST]]] = (
-    weakref.WeakKeyDictionary()
-)
-_CALLS: weakref.WeakKeyDictionary[ast.AST, list[tuple[str, ast.Call]]] = (
-    weakref.WeakKeyDictionary()
-)
+_INDEX: weakref.WeakKeyDictionary[ast.AST, dict[type, list[ast.AST]]] = weakref.WeakKeyDictionary()
+_CALLS: weakref.WeakKeyDictionary[ast.AST, list[tuple[str, ast.Call]]] = weakref.WeakKeyDictionary()
 
 
 def _index(tree: ast.AST) -> dict[type, list[ast.AST]]:
@@ -57,9 +53,7 @@ def calls(tree: ast.AST, qualify: Callable[[ast.AST], str | None]) -> list[tuple
     return got
 
 
-_PARENTS: weakref.WeakKeyDictionary[ast.AST, dict[ast.AST, ast.AST]] = (
-    weakref.WeakKeyDictionary()
-)
+_PARENTS: weakref.WeakKeyDictionary[ast.AST, dict[ast.AST, ast.AST]] = weakref.WeakKeyDictionary()
 
 
 def parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
