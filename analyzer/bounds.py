@@ -60,6 +60,9 @@ class FileTimeout(BaseException):
     """
 
 
+RETRY_SECONDS = 0.05
+
+
 @contextmanager
 def time_budget(seconds: float) -> Iterator[bool]:
     """Interrupt the block with FileTimeout after `seconds` of wall time.
@@ -83,7 +86,14 @@ def time_budget(seconds: float) -> Iterator[bool]:
         yield False
         return
 
+    live = [True]
+
     def expire(signum: int, frame: FrameType | None) -> None:
+        if not live[0]:
+            return
+        # Python drops an exception raised while it runs a finalizer or a weakref callback
+        # ("Exception ignored in ..."); re-arm first, so a swallowed timeout fires again
+        signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
         raise FileTimeout
 
     previous = signal.signal(signal.SIGALRM, expire)
@@ -91,5 +101,11 @@ def time_budget(seconds: float) -> Iterator[bool]:
     try:
         yield True
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+        while True:  # a tick landing in the middle of the clean-up must not leave it half done
+            try:
+                live[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+                break
+            except FileTimeout:
+                continue

@@ -50,6 +50,7 @@ def summary(result: object) -> list[tuple[str, str, int | None, str]]:
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("PRODREADY_CACHE_DIR", str(folder))
+    monkeypatch.delenv("PRODREADY_NO_CACHE", raising=False)
     cache.STATS.clear()
     return folder
 
