@@ -93,7 +93,8 @@ class Readiness:
 
 @functools.cache
 def hints() -> dict[str, str]:
-    raw = yaml.safe_load((Path(__file__).parent / "review_hints.yaml").read_text(encoding="utf-8"))
+    text = (Path(__file__).parent / "review_hints.yaml").read_text(encoding="utf-8")
+    raw = yaml.load(text, Loader=checklist.YAML_LOADER)
     return {str(k): str(v) for k, v in (raw or {}).items()}
 
 

@@ -23,7 +23,7 @@ from analyzer import runcontext
 from analyzer.checks.compose import Service, services_of
 from analyzer.checks.judge import sides
 from analyzer.checks.kubernetes import Container, containers, objects_of
-from analyzer.checks.registry import file_check, repo_check
+from analyzer.checks.registry import file_check, per_judge, repo_check
 from analyzer.model import FileResult, Finding
 from analyzer.parsers.dockerfile import Dockerfile
 from analyzer.parsers.python import PyModule
@@ -39,6 +39,7 @@ from analyzer.pyfacts.fastapi import (
     module_facts,
     name_words,
 )
+from analyzer.pyfacts.summary import PySummary
 
 # Paths that are public by nature: probes, metrics, API docs, and the routes that give a token.
 _EXEMPT_PATH = re.compile(
@@ -77,8 +78,9 @@ def _is_public(path: str | None, public: Sequence[str]) -> bool:
     return any(clean == p.rstrip("/") or clean.startswith(p.rstrip("/") + "/") for p in public)
 
 
-def _py_facts(results: Sequence[FileResult]) -> list[ModuleFacts]:
-    return [module_facts(r.facts) for r in results if isinstance(r.facts, PyModule)]
+@per_judge
+def app_model(results: Sequence[FileResult]) -> AppModel:
+    return AppModel.build(r.facts.api for r in results if isinstance(r.facts, PySummary))
 
 
 def _finding(code: str, path: str, message: str, line: int | None, column: int | None,
@@ -168,7 +170,7 @@ def _served_routes(model: AppModel) -> list[FullRoute]:
 
 @repo_check("API001", "API002", "API004", "API005", "API013")
 def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
-    model = AppModel.build(_py_facts(results))
+    model = app_model(results)
     public = _public_routes()
     for fr in _served_routes(model):
         route = fr.route
@@ -338,7 +340,7 @@ _CAPABILITIES: tuple[tuple[str, str, str], ...] = (
 
 @repo_check("API003", "API006", "API008", "API009", "API010", "API011", "API012", "API016")
 def check_app_capabilities(results: Sequence[FileResult]) -> Iterator[Finding]:
-    model = AppModel.build(_py_facts(results))
+    model = app_model(results)
     apps = _apps(model)
     if not apps:
         return
@@ -717,7 +719,7 @@ def _serves(model: AppModel, path: str) -> bool | None:
 
 @repo_check("API017", "API018", "API019")
 def check_judge(results: Sequence[FileResult]) -> Iterator[Finding]:
-    model = AppModel.build(_py_facts(results))
+    model = app_model(results)
     apps = _apps(model)
     dfs = _dockerfiles(results)
     probes = [*_k8s_probes(results, dfs), *_compose_probes(results, dfs)]

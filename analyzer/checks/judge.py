@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from analyzer.checks.compose import Service, env_names, image_name, services_of
 from analyzer.checks.kubernetes import Container, Obj, containers, objects_of, pod_labels
-from analyzer.checks.registry import repo_check
+from analyzer.checks.registry import per_judge, repo_check
 from analyzer.model import FileResult, Finding
 from analyzer.parsers.dockerfile import Dockerfile, env_pairs
 from analyzer.parsers.envfile import EnvFile
@@ -45,7 +45,7 @@ from analyzer.parsers.python import PyModule
 from analyzer.parsers.yamlfile import YamlFile, dig
 from analyzer.parsers.yamlmarks import Mark, YamlMap, YamlSeq
 from analyzer.pyfacts import nodes
-from analyzer.pyfacts.fastapi import AppModel, module_facts
+from analyzer.pyfacts.summary import ClassInfo, PySummary, SettingsField, UrlLiteral
 
 ALL = "*"  # stands for "every header" / "every variable": a source we cannot read
 
@@ -99,7 +99,7 @@ class Sides:
 
 
 def app_side(results: Sequence[FileResult]) -> AppSide:
-    mods = [module_facts(r.facts) for r in results if isinstance(r.facts, PyModule)]
+    mods = [r.facts.api for r in results if isinstance(r.facts, PySummary)]
     app_mods = [m for m in mods if m.app_code]
     apps = [m for m in app_mods if any(o.kind == "app" for o in m.owners)]
     libs = {lib for m in app_mods for lib in m.libs}
@@ -107,9 +107,9 @@ def app_side(results: Sequence[FileResult]) -> AppSide:
     if "security-headers" in libs:
         headers.add(ALL)
     # Imported here: fastapi.py imports this module for the proxy's side.
-    from analyzer.checks.fastapi import rate_limit_gaps
+    from analyzer.checks.fastapi import app_model, rate_limit_gaps
 
-    gaps = bool(apps) and bool(rate_limit_gaps(AppModel.build(mods)))
+    gaps = bool(apps) and bool(rate_limit_gaps(app_model(results)))
     return AppSide(
         present=bool(apps),
         path=apps[0].path if apps else "",
@@ -120,6 +120,7 @@ def app_side(results: Sequence[FileResult]) -> AppSide:
     )
 
 
+@per_judge
 def sides(results: Sequence[FileResult]) -> Sides:
     app = app_side(results)
     if not app.present:
@@ -355,7 +356,7 @@ _SIMPLE_TYPES = frozenset(
 )  # fmt: skip
 
 
-def _module_needs(mod: PyModule) -> Iterator[EnvNeed]:
+def module_needs(mod: PyModule) -> Iterator[EnvNeed]:
     if not any(q == "os" or q.startswith("os.") for q in mod.imports.values()):
         return  # no `os`, no os.environ / os.getenv: nothing to find here
     parents = nodes.parents(mod.tree)
@@ -409,16 +410,24 @@ def _used_without_fallback(call: ast.Call, parents: dict[ast.AST, ast.AST]) -> b
 @dataclass(frozen=True)
 class _SettingsClass:
     name: str
-    node: ast.ClassDef
-    mod: PyModule
+    info: ClassInfo
+    path: str
 
 
-def _settings_classes(mods: list[PyModule]) -> list[_SettingsClass]:
-    classes = {
-        (m.path, c.name): _SettingsClass(c.name, c, m)
-        for m in mods
-        for c in nodes.of_type(m.tree, ast.ClassDef)
-    }
+def class_infos(mod: PyModule) -> tuple[ClassInfo, ...]:
+    """Classes with bases, their settings configuration and the fields that may be required."""
+    out = []
+    for c in nodes.of_type(mod.tree, ast.ClassDef):
+        if not c.bases:
+            continue
+        fields = tuple(f for stmt in c.body for f in [_field_syntax(mod, stmt)] if f is not None)
+        bases = tuple(mod.qualified_name(b) or "" for b in c.bases)
+        out.append(ClassInfo(c.name, c.lineno, bases, _config_of(c), fields))
+    return tuple(out)
+
+
+def _settings_classes(mods: list[PySummary]) -> list[_SettingsClass]:
+    classes = {(m.path, c.name): _SettingsClass(c.name, c, m.path) for m in mods for c in m.classes}
     settings_names: set[str] = set()
     changed = True
     while changed:  # subclasses of settings classes, across modules, by name
@@ -426,8 +435,7 @@ def _settings_classes(mods: list[PyModule]) -> list[_SettingsClass]:
         for sc in classes.values():
             if sc.name in settings_names:
                 continue
-            for base in sc.node.bases:
-                q = sc.mod.qualified_name(base) or ""
+            for q in sc.info.bases:
                 last = q.rsplit(".", 1)[-1]
                 if (
                     q.startswith(("pydantic", "pydantic_settings")) and last in _SETTINGS_BASES
@@ -437,9 +445,9 @@ def _settings_classes(mods: list[PyModule]) -> list[_SettingsClass]:
     return [sc for sc in classes.values() if sc.name in settings_names]
 
 
-def _config_of(sc: _SettingsClass) -> dict[str, Any]:
+def _config_of(node: ast.ClassDef) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for stmt in sc.node.body:
+    for stmt in node.body:
         if (
             isinstance(stmt, (ast.Assign, ast.AnnAssign))
             and isinstance(stmt.value, ast.Call)
@@ -461,11 +469,11 @@ def _config_of(sc: _SettingsClass) -> dict[str, Any]:
 def _literal(node: ast.AST) -> Any:
     try:
         return ast.literal_eval(node)
-    except (ValueError, SyntaxError, TypeError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return ALL
 
 
-def _settings_needs(mods: list[PyModule]) -> Iterator[EnvNeed]:
+def _settings_needs(mods: list[PySummary]) -> Iterator[EnvNeed]:
     classes = _settings_classes(mods)
     called = _instantiated(mods)
     by_name = {sc.name: sc for sc in classes}
@@ -475,7 +483,7 @@ def _settings_needs(mods: list[PyModule]) -> Iterator[EnvNeed]:
             continue  # a base class or an unused one: what is required depends on its users
         config: dict[str, Any] = {}
         for u in reversed(users):
-            config.update(_config_of(u))
+            config.update(u.info.config)
         if config.get("secrets_dir") or config.get("env_nested_delimiter") == ALL:
             continue
         prefix = config.get("env_prefix", "")
@@ -483,12 +491,15 @@ def _settings_needs(mods: list[PyModule]) -> Iterator[EnvNeed]:
             continue
         sensitive = config.get("case_sensitive") is True
         given = {k for u in users for k in called.get(u.name, ())}
-        for stmt in sc.node.body:
-            need = _field_need(sc, stmt, str(prefix), given)
-            if need is not None:
-                yield EnvNeed(need[0], sc.mod.path, stmt.lineno, stmt.col_offset + 1,
-                              f"settings field `{need[1]}` of `{sc.name}` (no default)",
-                              sensitive)  # fmt: skip
+        for f in sc.info.fields:
+            if f.name.startswith("_") or f.name == "model_config" or ALL in given:
+                continue
+            if f.name in given:
+                continue
+            name = f.alias if f.alias is not None else str(prefix) + f.name
+            yield EnvNeed(name, sc.path, f.line, f.column,
+                          f"settings field `{f.name}` of `{sc.name}` (no default)",
+                          sensitive)  # fmt: skip
 
 
 def _inherits(c: _SettingsClass, name: str, by_name: dict[str, _SettingsClass]) -> bool:
@@ -496,8 +507,8 @@ def _inherits(c: _SettingsClass, name: str, by_name: dict[str, _SettingsClass]) 
     todo = [c]
     while todo:
         cur = todo.pop()
-        for base in cur.node.bases:
-            last = (cur.mod.qualified_name(base) or "").rsplit(".", 1)[-1]
+        for base in cur.info.bases:
+            last = base.rsplit(".", 1)[-1]
             if last == name:
                 return True
             if last in by_name and last not in seen:
@@ -506,32 +517,32 @@ def _inherits(c: _SettingsClass, name: str, by_name: dict[str, _SettingsClass]) 
     return False
 
 
-def _instantiated(mods: list[PyModule]) -> dict[str, set[str]]:
+def instantiated(mod: PyModule) -> dict[str, frozenset[str]]:
+    """Class name -> keyword arguments it is called with in this module."""
+    out: dict[str, set[str]] = {}
+    for node in nodes.of_type(mod.tree, ast.Call):
+        f = node.func
+        name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(
+            f, ast.Attribute) else ""  # fmt: skip
+        if name:
+            out.setdefault(name, set()).update(k.arg or ALL for k in node.keywords)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _instantiated(mods: list[PySummary]) -> dict[str, set[str]]:
     """Class name -> keyword arguments it is called with, over the repository's code."""
     out: dict[str, set[str]] = {}
     for m in mods:
-        for node in nodes.of_type(m.tree, ast.Call):
-            if isinstance(node, ast.Call):
-                f = node.func
-                name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(
-                    f, ast.Attribute) else ""  # fmt: skip
-                if name:
-                    kws = {k.arg or ALL for k in node.keywords}
-                    out.setdefault(name, set()).update(kws)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                # `Depends(Settings)` or `lru_cache(Settings)`: called by someone else
-                out.setdefault(node.id, set())
+        for name, kws in m.instantiated.items():
+            out.setdefault(name, set()).update(kws)
     return out
 
 
-def _field_need(
-    sc: _SettingsClass, stmt: ast.stmt, prefix: str, given: set[str]
-) -> tuple[str, str] | None:
+def _field_syntax(mod: PyModule, stmt: ast.stmt) -> SettingsField | None:
+    """A field whose own annotation and value allow it to be required (no default)."""
     if not isinstance(stmt, ast.AnnAssign) or not isinstance(stmt.target, ast.Name):
         return None
     field = stmt.target.id
-    if field.startswith("_") or field == "model_config" or ALL in given or field in given:
-        return None
     names = {n.id for n in ast.walk(stmt.annotation) if isinstance(n, ast.Name)}
     names |= {n.attr for n in ast.walk(stmt.annotation) if isinstance(n, ast.Attribute)}
     if "ClassVar" in names or not all(
@@ -542,7 +553,7 @@ def _field_need(
     alias = None
     value = stmt.value
     if value is not None:
-        if not (isinstance(value, ast.Call) and (sc.mod.qualified_name(value.func) or "")
+        if not (isinstance(value, ast.Call) and (mod.qualified_name(value.func) or "")
                 .endswith("Field")):  # fmt: skip
             if not (isinstance(value, ast.Constant) and value.value is Ellipsis):
                 return None
@@ -562,7 +573,7 @@ def _field_need(
                     alias = node.value
                     break
                 return None  # AliasChoices, a list of names: any of several may be set
-    return (alias if alias is not None else prefix + field), field
+    return SettingsField(field, stmt.lineno, stmt.col_offset + 1, alias)
 
 
 @dataclass(frozen=True)
@@ -645,7 +656,7 @@ def _under(path: str, folder: str) -> bool:
 def missing_environment(results: Sequence[FileResult]) -> Iterator[Finding]:
     if any(r.kind == "helm" for r in results):
         return  # a chart provides environment we do not render
-    mods = [r.facts for r in results if isinstance(r.facts, PyModule) and r.facts.is_app_code]
+    mods = [r.facts for r in results if isinstance(r.facts, PySummary) and r.facts.is_app_code]
     if not mods:
         return
     code_images = _code_images(results)
@@ -663,7 +674,7 @@ def missing_environment(results: Sequence[FileResult]) -> Iterator[Finding]:
     }
     contexts = {posixpath.dirname(df.path) for df in dockerfiles}
     contexts |= {r.context for r in compose if r.context is not None}
-    needs = [n for m in mods for n in _module_needs(m)]
+    needs = [n for m in mods for n in m.env_needs]
     needs += list(_settings_needs(mods))
     reported: set[tuple[str, str]] = set()
     for need in needs:
@@ -736,22 +747,31 @@ _STORE_IMAGE = {
 _LOCAL = re.compile(r"^(?:localhost|127\.\d+\.\d+\.\d+|::1|0\.0\.0\.0|host\.docker\.internal)$")
 
 
-def _connects(mods: list[PyModule]) -> dict[str, str]:
+def _connects(mods: list[PySummary]) -> dict[str, str]:
     """Datastore kind -> the first app module that talks to it (driver import or URL)."""
     out: dict[str, str] = {}
     for m in mods:
         for kind, libs in _DRIVERS.items():
             if kind not in out and any(q.split(".")[0] in libs for q in m.imports.values()):
                 out[kind] = m.path
-        for node in nodes.of_type(m.tree, ast.Constant):
-            if isinstance(node.value, str):
-                match = _URL_SCHEME.match(node.value)
-                if match:
-                    scheme = match.group(1).lower()
-                    kind = "redis" if scheme.startswith("redis") else (
-                        "mysql" if scheme in ("mysql", "mariadb") else "postgres")  # fmt: skip
-                    out.setdefault(kind, m.path)
+        for kind in m.url_kinds:
+            out.setdefault(kind, m.path)
     return out
+
+
+def url_kinds(mod: PyModule) -> tuple[str, ...]:
+    """Datastores named by URL literals of the module, in the order the tree shows them."""
+    out: list[str] = []
+    for node in nodes.of_type(mod.tree, ast.Constant):
+        if isinstance(node.value, str):
+            match = _URL_SCHEME.match(node.value)
+            if match:
+                scheme = match.group(1).lower()
+                kind = "redis" if scheme.startswith("redis") else (
+                    "mysql" if scheme in ("mysql", "mariadb") else "postgres")  # fmt: skip
+                if kind not in out:
+                    out.append(kind)
+    return tuple(out)
 
 
 def _env_value(env: dict[str, str], *keys: str) -> str:
@@ -860,7 +880,7 @@ _NAMES = {"redis": "Redis", "postgres": "PostgreSQL", "mysql": "MySQL"}
 
 @repo_check("X002")
 def open_datastores(results: Sequence[FileResult]) -> Iterator[Finding]:
-    mods = [r.facts for r in results if isinstance(r.facts, PyModule) and r.facts.is_app_code]
+    mods = [r.facts for r in results if isinstance(r.facts, PySummary) and r.facts.is_app_code]
     users = _connects(mods)
     for store in _stores(results):
         user = users.get(store.kind)
@@ -877,33 +897,37 @@ def open_datastores(results: Sequence[FileResult]) -> Iterator[Finding]:
         )
 
 
-def _urls(mod: PyModule) -> Iterator[tuple[ast.Constant, ast.Call | None]]:
+_CREDENTIAL_KWARGS = ("password", "connect_args", "ssl", "ssl_context", "ssl_cert_reqs")
+
+
+def url_literals(mod: PyModule) -> tuple[UrlLiteral, ...]:
+    out = []
+    parents = nodes.parents(mod.tree)
     for node in nodes.of_type(mod.tree, ast.Constant):
         if isinstance(node.value, str) and _URL_SCHEME.match(node.value.strip()):
-            parent = nodes.parents(mod.tree).get(node)
-            yield node, parent if isinstance(parent, ast.Call) else None
+            parent = parents.get(node)
+            beside = isinstance(parent, ast.Call) and any(
+                k.arg in _CREDENTIAL_KWARGS for k in parent.keywords
+            )
+            out.append(UrlLiteral(node.value, node.lineno, node.col_offset + 1, beside))
+    return tuple(out)
 
 
 @repo_check("X003")
 def unauthenticated_urls(results: Sequence[FileResult]) -> Iterator[Finding]:
-    mods = [r.facts for r in results if isinstance(r.facts, PyModule) and r.facts.is_app_code]
+    mods = [r.facts for r in results if isinstance(r.facts, PySummary) and r.facts.is_app_code]
     local = _local_names(results)
     for mod in mods:
-        for const, call in _urls(mod):
-            problem = _url_problem(str(const.value).strip(), local)
-            if problem is None:
-                continue
-            if call is not None and any(
-                k.arg in ("password", "connect_args", "ssl", "ssl_context", "ssl_cert_reqs")
-                for k in call.keywords
-            ):
+        for url in mod.urls:
+            problem = _url_problem(url.value.strip(), local)
+            if problem is None or url.credentials_beside:
                 continue  # the credential or TLS is passed beside the URL
             yield Finding(
                 "X003",
                 mod.path,
                 problem,
-                line=const.lineno,
-                column=const.col_offset + 1,
+                line=url.line,
+                column=url.column,
                 anchor=f"X003:{problem.split(':', 1)[0]}",
             )
 

@@ -47,6 +47,7 @@ from analyzer.pyfacts.calls import (
     target_key,
     walk_body,
 )
+from analyzer.pyfacts.summary import CeleryTask, PySummary
 from analyzer.secretvalues import literal_secret
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -244,14 +245,16 @@ def python_code(mod: PyModule) -> Iterator[Finding]:
 
 
 _SQL_WORDS = re.compile(r"\b(?:select|insert|update|delete|replace|with|merge|upsert)\b", re.I)
+# Calls a selected bandit test looks at by name alone (B605 shells, B701 Jinja2); B602 needs
+# `shell=`, B501 `verify=False`, both tested on the call itself.
 _BANDIT_CALL_PREFIXES = (
-    "subprocess.",
-    "os.",
+    "os.system",
+    "os.popen",
     "popen2.",
     "commands.",
+    "subprocess.getoutput",
+    "subprocess.getstatusoutput",
     "jinja2.",
-    "requests.",
-    "httpx.",
 )
 
 
@@ -266,15 +269,24 @@ def _bandit_candidates(ix: ModuleIndex) -> list[ast.stmt]:
     """
     chosen: dict[int, ast.stmt] = {}
     for call, name in ix.calls:
-        if name.startswith(_BANDIT_CALL_PREFIXES) or kwarg(call, "shell") is not None:
+        if (
+            name.startswith(_BANDIT_CALL_PREFIXES)
+            or kwarg(call, "shell") is not None
+            or (name.startswith(("requests.", "httpx.")) and is_const(kwarg(call, "verify"), False))
+        ):
             top = ix.top_statement(call)
             if isinstance(top, ast.stmt):
                 chosen[id(top)] = top
     for const in ix.nodes(ast.Constant):
+        # B608 reads a string only where it is being built: concatenated, formatted, f-string
         if isinstance(const.value, str) and _SQL_WORDS.search(const.value):
-            top = ix.top_statement(const)
-            if isinstance(top, ast.stmt):
-                chosen[id(top)] = top
+            parent = ix.parents.get(const)
+            if isinstance(parent, (ast.BinOp, ast.JoinedStr)) or (
+                isinstance(parent, ast.Attribute) and parent.attr in ("format", "replace")
+            ):
+                top = ix.top_statement(const)
+                if isinstance(top, ast.stmt):
+                    chosen[id(top)] = top
     if not chosen:
         return []
     imports = [s for s in ix.mod.tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
@@ -486,22 +498,43 @@ def _task_retries(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool | None:
     return False
 
 
-def _external_functions(results: Sequence[FileResult]) -> dict[str, str]:
-    """`module.function` -> the outbound call it makes (directly), over every Python file."""
-    out: dict[str, str] = {}
-    for r in results:
-        mod = r.facts
-        if not isinstance(mod, PyModule):
+def outbound_functions(mod: PyModule) -> dict[str, str]:
+    """`module.function` -> the first outbound call in its body, for module-level functions."""
+    shared = nodes.index(mod.tree)
+    first: dict[int, tuple[tuple[int, int], ast.FunctionDef | ast.AsyncFunctionDef, str]] = {}
+    for rank, sub in enumerate(shared.by_type.get(ast.Call, ())):
+        assert isinstance(sub, ast.Call)
+        name = mod.qualified_name(sub.func) or ""
+        if not (name in RETRYABLE or _twilio_api_call(sub)):
             continue
-        for node in mod.tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                for sub in walk_body(node):
-                    if isinstance(sub, ast.Call):
-                        name = mod.qualified_name(sub.func) or ""
-                        if name in RETRYABLE or _twilio_api_call(sub):
-                            out[f"{mod.module}.{node.name}"] = name or dotted(sub.func)
-                            break
-    return out
+        place = _in_function_body(sub, shared.parents, mod.tree)
+        if place is None:
+            continue
+        fn, stmt = place
+        key = (stmt, rank)  # walk_body's order: statement by statement, each breadth-first
+        if id(fn) not in first or key < first[id(fn)][0]:
+            first[id(fn)] = (key, fn, name or dotted(sub.func))
+    ordered = sorted(first.values(), key=lambda v: (v[1].lineno, v[1].col_offset))
+    return {f"{mod.module}.{fn.name}": name for _, fn, name in ordered}
+
+
+def _in_function_body(
+    node: ast.AST, parents: dict[ast.AST, ast.AST], tree: ast.Module
+) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, int] | None:
+    """(module-level function, index of its body statement) holding `node`, if any."""
+    below, cur = node, parents.get(node)
+    while cur is not None and cur is not tree:
+        below, cur = cur, parents.get(cur)
+    if cur is None or not isinstance(below, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    fn = below
+    step: ast.AST = node
+    while (up := parents.get(step)) is not fn and up is not None:
+        step = up
+    for i, stmt in enumerate(fn.body):
+        if stmt is step:
+            return fn, i
+    return None  # in a decorator, a default or an annotation: not the body
 
 
 def _twilio_api_call(call: ast.Call) -> bool:
@@ -515,42 +548,52 @@ def _twilio_api_call(call: ast.Call) -> bool:
     )
 
 
+def tasks_without_retry(mod: PyModule) -> tuple[CeleryTask, ...]:
+    """Celery tasks with no retry policy, each with its calls up to the first outbound one."""
+    out = []
+    for node in nodes.of_type(mod.tree, ast.FunctionDef, ast.AsyncFunctionDef):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # for mypy
+            continue
+        if _task_decorator(node, mod) is None or _task_retries(node) is not False:
+            continue
+        direct: str | None = None
+        callees: list[tuple[str, str]] = []
+        for sub in walk_body(node):
+            if not isinstance(sub, ast.Call):
+                continue
+            name = mod.qualified_name(sub.func) or ""
+            if name in RETRYABLE or _twilio_api_call(sub):
+                direct = f"`{name or dotted(sub.func)}`"
+                break
+            callees.append((name, f"{mod.module}.{name}"))
+        out.append(CeleryTask(node.name, node.lineno, node.col_offset + 1, direct, tuple(callees)))
+    return tuple(out)
+
+
 @repo_check("PY003")
 def celery_tasks_without_retry(results: Sequence[FileResult]) -> Iterator[Finding]:
-    external = _external_functions(results)
-    for r in results:
-        mod = r.facts
-        if not isinstance(mod, PyModule) or mod.is_test:
+    summaries = [r.facts for r in results if isinstance(r.facts, PySummary)]
+    external = {k: v for m in summaries for k, v in m.outbound.items()}
+    for mod in summaries:
+        if mod.is_test:
             continue
-        for node in nodes.of_type(mod.tree, ast.FunctionDef, ast.AsyncFunctionDef):
-            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # for mypy
-                continue
-            if _task_decorator(node, mod) is None or _task_retries(node) is not False:
-                continue
-            reached = _first_external(node, mod, external)
+        for task in mod.tasks:
+            reached = _first_external(task, external) or task.direct
             if reached is None:
                 continue
             yield Finding(
                 "PY003",
                 mod.path,
-                f"Celery task `{node.name}` calls an external service ({reached}) without "
+                f"Celery task `{task.name}` calls an external service ({reached}) without "
                 "`autoretry_for=` and `retry_backoff=`, nor `self.retry(countdown=...)` with backoff.",
-                line=node.lineno,
-                column=node.col_offset + 1,
-                anchor=f"celery-no-retry:{node.name}",
+                line=task.line,
+                column=task.column,
+                anchor=f"celery-no-retry:{task.name}",
             )
 
 
-def _first_external(
-    fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: PyModule, external: dict[str, str]
-) -> str | None:
-    for sub in walk_body(fn):
-        if not isinstance(sub, ast.Call):
-            continue
-        name = mod.qualified_name(sub.func) or ""
-        if name in RETRYABLE or _twilio_api_call(sub):
-            return f"`{name or dotted(sub.func)}`"
-        local = f"{mod.module}.{name}"
+def _first_external(task: CeleryTask, external: dict[str, str]) -> str | None:
+    for name, local in task.callees:
         for key in (name, local):
             if key in external:
                 return f"`{last_name(key)}` -> `{external[key]}`"
@@ -716,7 +759,7 @@ _SERVICE_FACTORIES = frozenset(
 )
 
 
-def _structured_logging(mod: PyModule) -> bool:
+def structured_logging(mod: PyModule) -> bool:
     if any(q.startswith(_JSON_LOG_MODULES) for q in mod.imports.values()):
         return True
     # one shared index of the tree, not a walk per question: this runs on every module
@@ -744,26 +787,23 @@ def _structured_logging(mod: PyModule) -> bool:
     return False
 
 
+def builds_service(mod: PyModule) -> bool:
+    """Builds an app at module level or in a factory function (`get_application()`)."""
+    return any(
+        (mod.qualified_name(n.func) or "") in _SERVICE_FACTORIES
+        for n in nodes.of_type(mod.tree, ast.Call)
+    )
+
+
 @repo_check("PY008")
 def no_structured_logging(results: Sequence[FileResult]) -> Iterator[Finding]:
-    modules = [r.facts for r in results if isinstance(r.facts, PyModule)]
-    if any(_structured_logging(m) for m in modules):
+    modules = [r.facts for r in results if isinstance(r.facts, PySummary)]
+    if any(m.structured_logging for m in modules):
         return
-    service = next(
-        (
-            m
-            for m in modules
-            if m.is_app_code
-            and any(
-                (m.qualified_name(n.func) or "") in _SERVICE_FACTORIES
-                for n in nodes.of_type(m.tree, ast.Call)
-            )
-        ),
-        None,
-    )  # an app built at module level or in a factory function (`get_application()`)
+    service = next((m for m in modules if m.is_app_code and m.builds_service), None)
     if service is None:
         return
-    where = next((m for m in modules if m.is_app_code and _configures_logging(m)), service)
+    where = next((m for m in modules if m.is_app_code and m.configures_logging), service)
     yield Finding(
         "PY008",
         where.path,
@@ -774,7 +814,7 @@ def no_structured_logging(results: Sequence[FileResult]) -> Iterator[Finding]:
     )
 
 
-def _configures_logging(mod: PyModule) -> bool:
+def configures_logging(mod: PyModule) -> bool:
     return any(
         (mod.qualified_name(n.func) or "") in ("logging.basicConfig", "logging.config.dictConfig")
         for n in nodes.of_type(mod.tree, ast.Call)

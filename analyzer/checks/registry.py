@@ -8,9 +8,10 @@ YAML entry plus one decorated function.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from analyzer.model import FileResult, Finding
 
@@ -55,6 +56,28 @@ def repo_check(*codes: str) -> Callable[[RepoCheckFn], RepoCheckFn]:
         return fn
 
     return register
+
+
+T = TypeVar("T")
+
+
+def per_judge(fn: Callable[[Sequence[FileResult]], T]) -> Callable[[Sequence[FileResult]], T]:
+    """Compute a view of the repository once per judge phase, however many rules read it.
+
+    Every repository check of one scan receives the same results list, so the
+    view is kept for the last list seen (by identity) and rebuilt for another.
+    """
+    last: list[tuple[Sequence[FileResult], T]] = []
+
+    @functools.wraps(fn)
+    def view(results: Sequence[FileResult]) -> T:
+        if last and last[0][0] is results:
+            return last[0][1]
+        value = fn(results)
+        last[:] = [(results, value)]
+        return value
+
+    return view
 
 
 def registered_codes() -> set[str]:

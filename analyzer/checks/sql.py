@@ -36,6 +36,7 @@ from analyzer.model import FileResult, Finding
 from analyzer.parsers import sql as q
 from analyzer.parsers.python import PyModule
 from analyzer.parsers.supabase_config import SupabaseConfig
+from analyzer.pyfacts.summary import Alembic, PySummary
 
 DEFAULT_EXPOSED = ("public", "graphql_public")
 # Roles that bypass RLS: a policy for them alone opens nothing to API clients.
@@ -230,7 +231,7 @@ def histories(results: Sequence[FileResult]) -> list[History]:
     """Every migration history of the repository, replayed to its end state."""
     steps: dict[str, list[tuple[int, str, str, list[q.Op]]]] = defaultdict(list)
     configs: dict[str, SupabaseConfig] = {}
-    alembic: dict[str, list[PyModule]] = defaultdict(list)
+    alembic: dict[str, list[tuple[str, Alembic]]] = defaultdict(list)
     for r in results:
         if r.kind == "sql" and isinstance(r.facts, q.SqlFile):
             where = q.history_of(r.path)
@@ -240,13 +241,13 @@ def histories(results: Sequence[FileResult]) -> list[History]:
                 steps[root].append((phase, key, r.path, list(r.facts.ops)))
         elif r.kind == "supabase-config" and isinstance(r.facts, SupabaseConfig):
             configs[posixpath.dirname(r.path)] = r.facts
-        elif r.kind == "python" and isinstance(r.facts, PyModule):
+        elif r.kind == "python" and isinstance(r.facts, PySummary) and r.facts.alembic:
             alembic_root = q.alembic_root(r.path)
             if alembic_root is not None:
-                alembic[alembic_root].append(r.facts)
+                alembic[alembic_root].append((r.path, r.facts.alembic))
     for root, modules in alembic.items():
-        for i, module in enumerate(alembic_order(modules)):
-            steps[root + "\0alembic"].append((0, f"{i:06d}", module.path, alembic_ops(module)))
+        for i, (path, revision) in enumerate(alembic_order(modules)):
+            steps[root + "\0alembic"].append((0, f"{i:06d}", path, list(revision.ops)))
     out = []
     for root, items in sorted(steps.items()):
         state = State()
@@ -456,23 +457,32 @@ def view_without_security_invoker(results: Sequence[FileResult]) -> Iterator[Fin
 # --------------------------------------------------------------------------- Alembic
 
 
-def alembic_order(modules: list[PyModule]) -> list[PyModule]:
-    """Revisions parent first (`down_revision`), ties and unknowns by file name."""
-    info = {m.path: _revision_ids(m.tree) for m in modules}
-    by_rev = {rev: m for m in modules for rev in [info[m.path][0]] if rev}
-    done: set[str] = set()
-    out: list[PyModule] = []
+def alembic_facts(mod: PyModule) -> Alembic | None:
+    """The revision of a migration module under an Alembic folder; None elsewhere."""
+    if q.alembic_root(mod.path) is None:
+        return None
+    rev, down = _revision_ids(mod.tree)
+    return Alembic(rev, down, tuple(alembic_ops(mod)))
 
-    def visit(m: PyModule, seen: frozenset[str]) -> None:
-        if m.path in done or m.path in seen:
+
+def alembic_order(modules: list[tuple[str, Alembic]]) -> list[tuple[str, Alembic]]:
+    """Revisions parent first (`down_revision`), ties and unknowns by file name."""
+    info = dict(modules)
+    by_rev = {a.revision: (p, a) for p, a in modules if a.revision}
+    done: set[str] = set()
+    out: list[tuple[str, Alembic]] = []
+
+    def visit(m: tuple[str, Alembic], seen: frozenset[str]) -> None:
+        path = m[0]
+        if path in done or path in seen:
             return
-        for parent in info[m.path][1]:
+        for parent in info[path].down:
             if parent in by_rev:
-                visit(by_rev[parent], seen | {m.path})
-        done.add(m.path)
+                visit(by_rev[parent], seen | {path})
+        done.add(path)
         out.append(m)
 
-    for m in sorted(modules, key=lambda m: m.path):
+    for m in sorted(modules, key=lambda m: m[0]):
         visit(m, frozenset())
     return out
 

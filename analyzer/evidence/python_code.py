@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from analyzer.evidence.core import SCOPE, Evidence, Repo, detector
+from analyzer.parsers.python import PyModule
 from analyzer.pyfacts import nodes
 
 # (item, what, module prefixes whose import is the evidence)
@@ -65,7 +66,7 @@ _POOL_FACTORIES = ("create_engine", "create_async_engine", "create_pool", "Conne
                    "SimpleConnectionPool")  # fmt: skip
 
 
-def _imports(mod: Any) -> Iterator[tuple[str, int]]:
+def _imports(mod: PyModule) -> Iterator[tuple[str, int]]:
     """(imported module or module.name, line) of every import statement of a module."""
     for node in nodes.of_type(mod.tree, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.Import):
@@ -80,7 +81,7 @@ def _under(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
-def _calls(mod: Any) -> Iterator[tuple[str, ast.Call]]:
+def _calls(mod: PyModule) -> Iterator[tuple[str, ast.Call]]:
     yield from nodes.calls(mod.tree, mod.qualified_name)
 
 
@@ -96,138 +97,140 @@ def _const(node: ast.expr | None) -> Any:
     return node.value if isinstance(node, ast.Constant) else None
 
 
-@detector(*sorted({item for item, _, _ in _IMPORTS}))
-def libraries(repo: Repo) -> Iterator[Evidence]:
-    for mod in repo.python:
-        seen: set[str] = set()
-        for name, line in _imports(mod):
-            for item, what, prefixes in _IMPORTS:
-                if _under(name, prefixes) and item not in seen:
-                    seen.add(item)
-                    top = next(p for p in prefixes if _under(name, (p,)))
-                    yield Evidence(item, f"{what}: `{top}`", mod.path, line)
+def _libraries(mod: PyModule) -> Iterator[Evidence]:
+    seen: set[str] = set()
+    for name, line in _imports(mod):
+        for item, what, prefixes in _IMPORTS:
+            if _under(name, prefixes) and item not in seen:
+                seen.add(item)
+                top = next(p for p in prefixes if _under(name, (p,)))
+                yield Evidence(item, f"{what}: `{top}`", mod.path, line)
+
+
+def database_import(mod: PyModule) -> tuple[str, int] | None:
+    """The first database driver the module imports: the repository has a database."""
+    for name, line in _imports(mod):
+        if _under(name, _DATABASE):
+            return name.split(".")[0], line
+    return None
 
 
 @detector()
 def database_scope(repo: Repo) -> Iterator[Evidence]:
     for mod in repo.all_python:
-        for name, line in _imports(mod):
-            if _under(name, _DATABASE):
-                yield Evidence(SCOPE + "database", f"`{name.split('.')[0]}`", mod.path, line)
-                return
+        if mod.database_import is not None:
+            name, line = mod.database_import
+            yield Evidence(SCOPE + "database", f"`{name}`", mod.path, line)
+            return
 
 
-@detector("BACKEND-4", "DATA-2", "ERR-1", "TRACE-2", "TRACE-3", "TRACE-4", "TRACE-5", "ALERT-1")
-def app_wiring(repo: Repo) -> Iterator[Evidence]:
-    for mod in repo.python:
-        for qn, call in _calls(mod):
-            last = _last(qn)
-            if last == "add_middleware" and call.args:
-                mw = mod.qualified_name(call.args[0]) or ""
-                name = _last(mw)
-                if name in _GZIP:
-                    yield Evidence("BACKEND-4", f"`{name}` added", mod.path, call.lineno)
-                elif name == "HTTPSRedirectMiddleware":
-                    yield Evidence(
-                        "DATA-2",
-                        "`HTTPSRedirectMiddleware`",
-                        mod.path,
-                        call.lineno,
-                    )
-                elif name == "CorrelationIdMiddleware" or "requestid" in name.lower():
-                    yield Evidence("TRACE-2", f"`{name}`", mod.path, call.lineno)
-            elif last in ("exception_handler", "add_exception_handler"):
-                what = ast.unparse(call.args[0]) if call.args else "errors"
+def _app_wiring(mod: PyModule) -> Iterator[Evidence]:
+    for qn, call in _calls(mod):
+        last = _last(qn)
+        if last == "add_middleware" and call.args:
+            mw = mod.qualified_name(call.args[0]) or ""
+            name = _last(mw)
+            if name in _GZIP:
+                yield Evidence("BACKEND-4", f"`{name}` added", mod.path, call.lineno)
+            elif name == "HTTPSRedirectMiddleware":
                 yield Evidence(
-                    "ERR-1",
-                    f"exception handler for `{what}`",
+                    "DATA-2",
+                    "`HTTPSRedirectMiddleware`",
                     mod.path,
                     call.lineno,
                 )
-            elif last in (
-                "start_as_current_span",
-                "start_span",
-                "start_transaction",
-                "capture_span",
-            ) or qn in ("ddtrace.tracer.trace",):
-                yield Evidence(
-                    "TRACE-3",
-                    f"transactions traced (`{last}`)",
-                    mod.path,
-                    call.lineno,
-                )
-            elif last in ("instrument_app", "instrument") and "opentelemetry.instrumentation" in qn:
-                yield Evidence(
-                    "TRACE-3",
-                    f"requests traced by `{qn.split('.')[2]}` instrumentation",
-                    mod.path,
-                    call.lineno,
-                )
-            elif last in (
-                "TraceIdRatioBased",
-                "ParentBased",
-                "ParentBasedTraceIdRatio",
-            ) and qn.startswith("opentelemetry"):
-                yield Evidence("TRACE-4", f"trace sampler `{last}`", mod.path, call.lineno)
-            elif qn == "sentry_sdk.init":
-                yield Evidence(
-                    "ALERT-1",
-                    "errors reported to Sentry (`sentry_sdk.init`)",
-                    mod.path,
-                    call.lineno,
-                )
-                if (
-                    _kw(call, "traces_sample_rate") is not None
-                    or _kw(call, "traces_sampler") is not None
-                ):
-                    yield Evidence(
-                        "TRACE-4",
-                        "Sentry trace sampling (`traces_sample_rate`)",
-                        mod.path,
-                        call.lineno,
-                    )
-                    yield Evidence(
-                        "TRACE-5",
-                        "Sentry performance monitoring",
-                        mod.path,
-                        call.lineno,
-                    )
-
-
-@detector("DATA-3", "DATA-4", "TRACE-2")
-def header_names(repo: Repo) -> Iterator[Evidence]:
-    for mod in repo.python:
-        found: dict[str, int] = {}
-        for node in nodes.of_type(mod.tree, ast.Constant):
-            if isinstance(node.value, str) and len(node.value) < 60:
-                found.setdefault(node.value.lower(), node.lineno)
-        if "content-security-policy" in found:
+            elif name == "CorrelationIdMiddleware" or "requestid" in name.lower():
+                yield Evidence("TRACE-2", f"`{name}`", mod.path, call.lineno)
+        elif last in ("exception_handler", "add_exception_handler"):
+            what = ast.unparse(call.args[0]) if call.args else "errors"
             yield Evidence(
-                "DATA-3",
-                "`Content-Security-Policy` header set",
+                "ERR-1",
+                f"exception handler for `{what}`",
                 mod.path,
-                found["content-security-policy"],
+                call.lineno,
             )
-        headers = [h for h in _SECURITY_HEADERS if h.lower() in found]
-        if len(headers) >= 2:
-            line = min(found[h.lower()] for h in headers)
+        elif last in (
+            "start_as_current_span",
+            "start_span",
+            "start_transaction",
+            "capture_span",
+        ) or qn in ("ddtrace.tracer.trace",):
             yield Evidence(
-                "DATA-4",
-                f"security headers set: {', '.join(headers)}",
+                "TRACE-3",
+                f"transactions traced (`{last}`)",
                 mod.path,
-                line,
+                call.lineno,
             )
-        corr = sorted(_CORRELATION_HEADERS & set(found))
-        if corr:
+        elif last in ("instrument_app", "instrument") and "opentelemetry.instrumentation" in qn:
             yield Evidence(
-                "TRACE-2",
-                f"correlation header `{corr[0]}` handled",
+                "TRACE-3",
+                f"requests traced by `{qn.split('.')[2]}` instrumentation",
                 mod.path,
-                found[corr[0]],
+                call.lineno,
             )
+        elif last in (
+            "TraceIdRatioBased",
+            "ParentBased",
+            "ParentBasedTraceIdRatio",
+        ) and qn.startswith("opentelemetry"):
+            yield Evidence("TRACE-4", f"trace sampler `{last}`", mod.path, call.lineno)
+        elif qn == "sentry_sdk.init":
+            yield Evidence(
+                "ALERT-1",
+                "errors reported to Sentry (`sentry_sdk.init`)",
+                mod.path,
+                call.lineno,
+            )
+            if (
+                _kw(call, "traces_sample_rate") is not None
+                or _kw(call, "traces_sampler") is not None
+            ):
+                yield Evidence(
+                    "TRACE-4",
+                    "Sentry trace sampling (`traces_sample_rate`)",
+                    mod.path,
+                    call.lineno,
+                )
+                yield Evidence(
+                    "TRACE-5",
+                    "Sentry performance monitoring",
+                    mod.path,
+                    call.lineno,
+                )
 
 
-def _route(mod: Any, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str] | None:
+def _header_names(mod: PyModule) -> Iterator[Evidence]:
+    found: dict[str, int] = {}
+    for node in nodes.of_type(mod.tree, ast.Constant):
+        if isinstance(node.value, str) and len(node.value) < 60:
+            found.setdefault(node.value.lower(), node.lineno)
+    if "content-security-policy" in found:
+        yield Evidence(
+            "DATA-3",
+            "`Content-Security-Policy` header set",
+            mod.path,
+            found["content-security-policy"],
+        )
+    headers = [h for h in _SECURITY_HEADERS if h.lower() in found]
+    if len(headers) >= 2:
+        line = min(found[h.lower()] for h in headers)
+        yield Evidence(
+            "DATA-4",
+            f"security headers set: {', '.join(headers)}",
+            mod.path,
+            line,
+        )
+    corr = sorted(_CORRELATION_HEADERS & set(found))
+    if corr:
+        yield Evidence(
+            "TRACE-2",
+            f"correlation header `{corr[0]}` handled",
+            mod.path,
+            found[corr[0]],
+        )
+
+
+def _route(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str] | None:
     """(method, path) when a decorator registers the function as a FastAPI/Starlette route."""
     for deco in fn.decorator_list:
         if (
@@ -241,7 +244,7 @@ def _route(mod: Any, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, s
     return None
 
 
-def _functions(mod: Any) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+def _functions(mod: PyModule) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
     yield from nodes.of_type(mod.tree, ast.FunctionDef)
     yield from nodes.of_type(mod.tree, ast.AsyncFunctionDef)
 
@@ -249,207 +252,218 @@ def _functions(mod: Any) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
 def _models(repo: Repo) -> set[str]:
     """Class names of Pydantic models (and models of models) defined in the service."""
     out: set[str] = set()
-    classes = [(mod, n) for mod in repo.all_python for n in nodes.of_type(mod.tree, ast.ClassDef)]
+    classes = [c for mod in repo.all_python for c in mod.classes]
     for _ in range(3):  # models derived from models, a few levels deep
-        for mod, cls in classes:
-            for base in cls.bases:
-                qn = mod.qualified_name(base) or ""
+        for cls in classes:
+            for qn in cls.bases:
                 if qn in ("pydantic.BaseModel", "sqlmodel.SQLModel") or _last(qn) in out:
                     out.add(cls.name)
     return out
 
 
-@detector("HA-4", "ATTACK-3", "BACKEND-3")
-def routes(repo: Repo) -> Iterator[Evidence]:
+@detector("ATTACK-3")
+def validated_bodies(repo: Repo) -> Iterator[Evidence]:
+    """A route body typed by a model defined in another module: needs every module's classes."""
     models = _models(repo)
     for mod in repo.python:
-        for fn in _functions(mod):
-            route = _route(mod, fn)
-            if route is None:
-                continue
-            method, path = route
-            where = f"`{method} {path}`" if path else f"`{method}` route `{fn.name}`"
-            if _HEALTH_PATHS.match(path):
+        for where, name, line in mod.body_models:
+            if name in models:
                 yield Evidence(
-                    "HA-4",
-                    f"health endpoint {where}",
+                    "ATTACK-3",
+                    f"{where} validates its body with Pydantic model `{name}`",
                     mod.path,
-                    fn.lineno,
+                    line,
                 )
-            for arg in fn.args.args + fn.args.kwonlyargs:
-                ann = arg.annotation
-                name = ast.unparse(ann) if ann is not None else ""
-                if method in ("POST", "PUT", "PATCH") and name in models:
+
+
+def _route_where(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str, str] | None:
+    route = _route(fn)
+    if route is None:
+        return None
+    method, path = route
+    return method, path, f"`{method} {path}`" if path else f"`{method}` route `{fn.name}`"
+
+
+def body_annotations(mod: PyModule) -> tuple[tuple[str, str, int], ...]:
+    """(route, annotation, line) of the parameters of POST/PUT/PATCH routes."""
+    out = []
+    for fn in _functions(mod):
+        route = _route_where(fn)
+        if route is None or route[0] not in ("POST", "PUT", "PATCH"):
+            continue
+        for arg in fn.args.args + fn.args.kwonlyargs:
+            ann = arg.annotation
+            name = ast.unparse(ann) if ann is not None else ""
+            out.append((route[2], name, fn.lineno))
+    return tuple(out)
+
+
+def _routes(mod: PyModule) -> Iterator[Evidence]:
+    for fn in _functions(mod):
+        route = _route_where(fn)
+        if route is None:
+            continue
+        _, path, where = route
+        if _HEALTH_PATHS.match(path):
+            yield Evidence(
+                "HA-4",
+                f"health endpoint {where}",
+                mod.path,
+                fn.lineno,
+            )
+        defaults = dict(
+            zip(
+                reversed([a.arg for a in fn.args.args]),
+                reversed(fn.args.defaults),
+                strict=False,
+            )
+        )
+        defaults.update(
+            {
+                a.arg: d
+                for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True)
+                if d is not None
+            }
+        )
+        for pname, default in defaults.items():
+            if pname in ("limit", "page_size", "per_page", "size", "take") and isinstance(
+                default, ast.Call
+            ):
+                bound = _kw(default, "le") or _kw(default, "lt")
+                if bound is not None and _last(mod.qualified_name(default.func) or "") == "Query":
                     yield Evidence(
-                        "ATTACK-3",
-                        f"{where} validates its body with Pydantic model `{name}`",
+                        "BACKEND-3",
+                        f"{where} pages results (`{pname}` bounded by `le={ast.unparse(bound)}`)",
                         mod.path,
                         fn.lineno,
                     )
-            defaults = dict(
-                zip(
-                    reversed([a.arg for a in fn.args.args]),
-                    reversed(fn.args.defaults),
-                    strict=False,
-                )
+
+
+def _authentication(mod: PyModule) -> Iterator[Evidence]:
+    for qn, call in _calls(mod):
+        last = _last(qn)
+        if qn.startswith("fastapi.security.") and last in _SECURITY_SCHEMES:
+            yield Evidence("AUTH-3", f"routes can depend on `{last}`", mod.path, call.lineno)
+        if qn.endswith(".auth.get_user") or qn.endswith(".auth.get_claims"):
+            yield Evidence(
+                "AUTH-1",
+                f"Supabase Auth verifies users (`auth.{last}`)",
+                mod.path,
+                call.lineno,
             )
-            defaults.update(
-                {
-                    a.arg: d
-                    for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True)
-                    if d is not None
-                }
+        if (
+            last == "decode"
+            and qn.split(".")[0] in ("jwt", "jose")
+            and _const(_kw(call, "audience")) == "authenticated"
+        ):
+            yield Evidence(
+                "AUTH-1",
+                'Supabase JWTs verified (`audience="authenticated"`)',
+                mod.path,
+                call.lineno,
             )
-            for pname, default in defaults.items():
-                if pname in ("limit", "page_size", "per_page", "size", "take") and isinstance(
-                    default, ast.Call
-                ):
-                    bound = _kw(default, "le") or _kw(default, "lt")
-                    if (
-                        bound is not None
-                        and _last(mod.qualified_name(default.func) or "") == "Query"
-                    ):
-                        yield Evidence(
-                            "BACKEND-3",
-                            f"{where} pages results (`{pname}` bounded by `le={ast.unparse(bound)}`)",
-                            mod.path,
-                            fn.lineno,
-                        )
-
-
-@detector("AUTH-1", "AUTH-3", "AUTH-4")
-def authentication(repo: Repo) -> Iterator[Evidence]:
-    for mod in repo.python:
-        for qn, call in _calls(mod):
-            last = _last(qn)
-            if qn.startswith("fastapi.security.") and last in _SECURITY_SCHEMES:
-                yield Evidence("AUTH-3", f"routes can depend on `{last}`", mod.path, call.lineno)
-            if qn.endswith(".auth.get_user") or qn.endswith(".auth.get_claims"):
+        if last == "encode" and qn.split(".")[0] in ("jwt", "jose") and call.args:
+            payload = call.args[0]
+            if isinstance(payload, ast.Dict) and any(
+                _const(k) == "exp" for k in payload.keys if k is not None
+            ):
                 yield Evidence(
-                    "AUTH-1",
-                    f"Supabase Auth verifies users (`auth.{last}`)",
+                    "AUTH-4",
+                    "issued tokens expire (`exp` claim)",
                     mod.path,
                     call.lineno,
                 )
-            if (
-                last == "decode"
-                and qn.split(".")[0] in ("jwt", "jose")
-                and _const(_kw(call, "audience")) == "authenticated"
-            ):
-                yield Evidence(
-                    "AUTH-1",
-                    'Supabase JWTs verified (`audience="authenticated"`)',
-                    mod.path,
-                    call.lineno,
-                )
-            if last == "encode" and qn.split(".")[0] in ("jwt", "jose") and call.args:
-                payload = call.args[0]
-                if isinstance(payload, ast.Dict) and any(
-                    _const(k) == "exp" for k in payload.keys if k is not None
-                ):
-                    yield Evidence(
-                        "AUTH-4",
-                        "issued tokens expire (`exp` claim)",
-                        mod.path,
-                        call.lineno,
-                    )
 
 
-@detector("ERR-2", "ARCH-5")
-def retries(repo: Repo) -> Iterator[Evidence]:
-    for mod in repo.python:
-        for qn, call in _calls(mod):
-            last = _last(qn)
-            hit = None
-            if qn.startswith("tenacity.") and last in (
-                "wait_exponential",
-                "wait_random_exponential",
-                "wait_exponential_jitter",
-            ):
-                hit = f"`tenacity.{last}`"
-            elif qn == "backoff.on_exception" and call.args and "expo" in ast.unparse(call.args[0]):
-                hit = "`backoff.on_exception(backoff.expo)`"
-            elif qn.startswith("stamina."):
-                hit = "`stamina` retries"
-            elif last == "Retry" and _kw(call, "backoff_factor") is not None:
-                hit = "`Retry(backoff_factor=...)`"
-            elif last in ("task", "shared_task") and _const(_kw(call, "retry_backoff")) not in (
-                None,
-                False,
-            ):
-                hit = "Celery task with `retry_backoff`"
-            if hit:
-                yield Evidence(
-                    "ERR-2",
-                    f"retries with exponential backoff: {hit}",
-                    mod.path,
-                    call.lineno,
-                )
-                yield Evidence("ARCH-5", f"retry pattern: {hit}", mod.path, call.lineno)
-
-
-@detector("DB-1", "DB-2", "BACKEND-1", "BACKEND-5")
-def data_access(repo: Repo) -> Iterator[Evidence]:
-    for mod in repo.all_python:  # migrations are not app code, yet they create the indexes
-        for qn, call in _calls(mod):
-            last = _last(qn)
-            if qn.endswith("op.create_index") or (last == "Index" and qn.startswith("sqlalchemy")):
-                yield Evidence("DB-1", f"index created (`{last}`)", mod.path, call.lineno)
-            elif (
-                last in ("Column", "mapped_column", "Field") and _const(_kw(call, "index")) is True
-            ):
-                yield Evidence("DB-1", "indexed column (`index=True`)", mod.path, call.lineno)
-            if not mod.is_app_code:
-                continue
-            if last in _POOL_FACTORIES:
-                kws = [k.arg for k in call.keywords if k.arg in _POOL_KWARGS]
-                if kws:
-                    yield Evidence(
-                        "DB-2",
-                        f"connection pool tuned: `{last}({', '.join(kws)})`",
-                        mod.path,
-                        call.lineno,
-                    )
-            expiring = last == "setex" or (
-                last == "set" and (_kw(call, "ex") is not None or _kw(call, "px") is not None)
+def _retries(mod: PyModule) -> Iterator[Evidence]:
+    for qn, call in _calls(mod):
+        last = _last(qn)
+        hit = None
+        if qn.startswith("tenacity.") and last in (
+            "wait_exponential",
+            "wait_random_exponential",
+            "wait_exponential_jitter",
+        ):
+            hit = f"`tenacity.{last}`"
+        elif qn == "backoff.on_exception" and call.args and "expo" in ast.unparse(call.args[0]):
+            hit = "`backoff.on_exception(backoff.expo)`"
+        elif qn.startswith("stamina."):
+            hit = "`stamina` retries"
+        elif last == "Retry" and _kw(call, "backoff_factor") is not None:
+            hit = "`Retry(backoff_factor=...)`"
+        elif last in ("task", "shared_task") and _const(_kw(call, "retry_backoff")) not in (
+            None,
+            False,
+        ):
+            hit = "Celery task with `retry_backoff`"
+        if hit:
+            yield Evidence(
+                "ERR-2",
+                f"retries with exponential backoff: {hit}",
+                mod.path,
+                call.lineno,
             )
-            if expiring and _uses_redis(mod):
+            yield Evidence("ARCH-5", f"retry pattern: {hit}", mod.path, call.lineno)
+
+
+def _data_access(mod: PyModule) -> Iterator[Evidence]:
+    # migrations are not app code, yet they create the indexes
+    for qn, call in _calls(mod):
+        last = _last(qn)
+        if qn.endswith("op.create_index") or (last == "Index" and qn.startswith("sqlalchemy")):
+            yield Evidence("DB-1", f"index created (`{last}`)", mod.path, call.lineno)
+        elif last in ("Column", "mapped_column", "Field") and _const(_kw(call, "index")) is True:
+            yield Evidence("DB-1", "indexed column (`index=True`)", mod.path, call.lineno)
+        if not mod.is_app_code:
+            continue
+        if last in _POOL_FACTORIES:
+            kws = [k.arg for k in call.keywords if k.arg in _POOL_KWARGS]
+            if kws:
                 yield Evidence(
-                    "BACKEND-1",
-                    f"Redis cache entries expire (`{last}`)",
+                    "DB-2",
+                    f"connection pool tuned: `{last}({', '.join(kws)})`",
                     mod.path,
                     call.lineno,
                 )
-            if qn == "uvicorn.run" and _kw(call, "workers") is not None:
+        expiring = last == "setex" or (
+            last == "set" and (_kw(call, "ex") is not None or _kw(call, "px") is not None)
+        )
+        if expiring and _uses_redis(mod):
+            yield Evidence(
+                "BACKEND-1",
+                f"Redis cache entries expire (`{last}`)",
+                mod.path,
+                call.lineno,
+            )
+        if qn == "uvicorn.run" and _kw(call, "workers") is not None:
+            yield Evidence(
+                "BACKEND-5",
+                "`uvicorn.run(workers=...)`",
+                mod.path,
+                call.lineno,
+            )
+    if mod.path.rsplit("/", 1)[-1] in (
+        "gunicorn.conf.py",
+        "gunicorn_conf.py",
+        "gunicorn_config.py",
+    ):
+        for node in mod.tree.body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "workers" for t in node.targets
+            ):
                 yield Evidence(
                     "BACKEND-5",
-                    "`uvicorn.run(workers=...)`",
+                    "Gunicorn `workers` set",
                     mod.path,
-                    call.lineno,
+                    node.lineno,
                 )
-    for mod in repo.all_python:
-        if mod.path.rsplit("/", 1)[-1] in (
-            "gunicorn.conf.py",
-            "gunicorn_conf.py",
-            "gunicorn_config.py",
-        ):
-            for node in mod.tree.body:
-                if isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == "workers" for t in node.targets
-                ):
-                    yield Evidence(
-                        "BACKEND-5",
-                        "Gunicorn `workers` set",
-                        mod.path,
-                        node.lineno,
-                    )
 
 
-def _uses_redis(mod: Any) -> bool:
+def _uses_redis(mod: PyModule) -> bool:
     return any(v.split(".")[0] in ("redis", "aioredis") for v in mod.imports.values())
 
 
-def _json_formatter(mod: Any, node: ast.AST) -> bool:
+def _json_formatter(mod: PyModule, node: ast.AST) -> bool:
     """A logging.Formatter subclass whose code calls json.dumps."""
     return (
         isinstance(node, ast.ClassDef)
@@ -461,78 +475,114 @@ def _json_formatter(mod: Any, node: ast.AST) -> bool:
     )
 
 
-@detector("LOG-1", "LOG-2")
-def logging_setup(repo: Repo) -> Iterator[Evidence]:
-    for mod in repo.python:
-        for node in nodes.of_type(mod.tree, ast.ClassDef):
-            if _json_formatter(mod, node):
-                yield Evidence("LOG-1", f"JSON log formatter `{node.name}`", mod.path, node.lineno)
-        for qn, call in _calls(mod):
-            last = _last(qn)
-            level = (
-                _kw(call, "level")
-                if last == "basicConfig"
-                else (call.args[0] if last == "setLevel" and call.args else None)
+def _logging_setup(mod: PyModule) -> Iterator[Evidence]:
+    for node in nodes.of_type(mod.tree, ast.ClassDef):
+        if _json_formatter(mod, node):
+            yield Evidence("LOG-1", f"JSON log formatter `{node.name}`", mod.path, node.lineno)
+    for qn, call in _calls(mod):
+        last = _last(qn)
+        level = (
+            _kw(call, "level")
+            if last == "basicConfig"
+            else (call.args[0] if last == "setLevel" and call.args else None)
+        )
+        if level is None:
+            continue
+        text = ast.unparse(level)
+        if re.search(r"\b(DEBUG|NOTSET)\b|['\"]debug['\"]", text, re.IGNORECASE):
+            continue
+        yield Evidence("LOG-2", f"log level `{text}` set", mod.path, call.lineno)
+
+
+def _custom_metrics(mod: PyModule) -> Iterator[Evidence]:
+    for qn, call in _calls(mod):
+        if qn.startswith("prometheus_client") and _last(qn) in _METRIC_TYPES and call.args:
+            name = _const(call.args[0])
+            if isinstance(name, str):
+                what = f"application metric `{name}` ({_last(qn)})"
+                yield Evidence("METRICS-5", what, mod.path, call.lineno)
+                yield Evidence("METRICS-3", what, mod.path, call.lineno)
+
+
+def _code_documentation(mod: PyModule) -> Iterator[Evidence]:
+    for qn, call in _calls(mod):
+        if qn == "fastapi.FastAPI":
+            off = _kw(call, "openapi_url")
+            if not (isinstance(off, ast.Constant) and off.value in (None, "")):
+                yield Evidence(
+                    "DOCTECH-2",
+                    "FastAPI serves its OpenAPI schema and `/docs`",
+                    mod.path,
+                    call.lineno,
+                )
+    for node in nodes.of_type(mod.tree, ast.ClassDef):
+        bases = [mod.qualified_name(b) or "" for b in node.bases]
+        if any(b in ("pydantic_settings.BaseSettings", "pydantic.BaseSettings") for b in bases):
+            yield Evidence(
+                "SECRETS-2",
+                f"settings come from the environment (`{node.name}(BaseSettings)`)",
+                mod.path,
+                node.lineno,
             )
-            if level is None:
-                continue
-            text = ast.unparse(level)
-            if re.search(r"\b(DEBUG|NOTSET)\b|['\"]debug['\"]", text, re.IGNORECASE):
-                continue
-            yield Evidence("LOG-2", f"log level `{text}` set", mod.path, call.lineno)
 
 
-@detector("METRICS-3", "METRICS-5")
-def custom_metrics(repo: Repo) -> Iterator[Evidence]:
-    for mod in repo.python:
-        for qn, call in _calls(mod):
-            if qn.startswith("prometheus_client") and _last(qn) in _METRIC_TYPES and call.args:
-                name = _const(call.args[0])
-                if isinstance(name, str):
-                    what = f"application metric `{name}` ({_last(qn)})"
-                    yield Evidence("METRICS-5", what, mod.path, call.lineno)
-                    yield Evidence("METRICS-3", what, mod.path, call.lineno)
-
-
-@detector("DOCTECH-2", "DOCTECH-3", "SECRETS-2", "TEST-1")
-def code_documentation(repo: Repo) -> Iterator[Evidence]:
+def docstring_counts(mod: PyModule) -> tuple[int, int]:
+    """(public functions and classes, those with a docstring)."""
     public = documented = 0
-    for mod in repo.python:
-        for qn, call in _calls(mod):
-            if qn == "fastapi.FastAPI":
-                off = _kw(call, "openapi_url")
-                if not (isinstance(off, ast.Constant) and off.value in (None, "")):
-                    yield Evidence(
-                        "DOCTECH-2",
-                        "FastAPI serves its OpenAPI schema and `/docs`",
-                        mod.path,
-                        call.lineno,
-                    )
-        defs = nodes.of_type(mod.tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-        for node in defs:
-            if isinstance(node, ast.ClassDef):
-                bases = [mod.qualified_name(b) or "" for b in node.bases]
-                if any(
-                    b in ("pydantic_settings.BaseSettings", "pydantic.BaseSettings") for b in bases
-                ):
-                    yield Evidence(
-                        "SECRETS-2",
-                        f"settings come from the environment (`{node.name}(BaseSettings)`)",
-                        mod.path,
-                        node.lineno,
-                    )
-            if isinstance(
-                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-            ) and not node.name.startswith("_"):
-                public += 1
-                documented += ast.get_docstring(node) is not None
+    for node in nodes.of_type(mod.tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        if isinstance(
+            node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        ) and not node.name.startswith("_"):
+            public += 1
+            documented += ast.get_docstring(node) is not None
+    return public, documented
+
+
+def _load_tests(mod: PyModule) -> Iterator[Evidence]:
+    if any(_under(name, ("locust",)) for name, _ in _imports(mod)):
+        yield Evidence("TEST-1", f"Locust load test `{mod.path}`", mod.path)
+
+
+_APP_PARTS = (_libraries, _app_wiring, _header_names, _routes, _authentication, _retries,
+              _logging_setup, _custom_metrics, _code_documentation)  # fmt: skip
+_ALL_PARTS = (_data_access, _load_tests)  # tests, scripts and migrations count too
+
+
+def module_evidence(mod: PyModule) -> tuple[Evidence, ...]:
+    """The evidence one module shows by itself, computed where its tree is at hand.
+
+    A part that fails on an odd module is skipped, as a failing detector is:
+    evidence is a bonus, and missing evidence only leaves an item to review.
+    """
+    out: list[Evidence] = []
+    parts = (*_APP_PARTS, *_ALL_PARTS) if mod.is_app_code else _ALL_PARTS
+    for part in parts:
+        try:
+            out.extend(part(mod))
+        except Exception:
+            continue
+    return tuple(out)
+
+
+@detector(
+    *sorted({item for item, _, _ in _IMPORTS}),
+    "BACKEND-4", "DATA-2", "ERR-1", "TRACE-2", "TRACE-3", "TRACE-4", "TRACE-5", "ALERT-1",
+    "DATA-3", "DATA-4", "HA-4", "BACKEND-3", "AUTH-1", "AUTH-3", "AUTH-4", "ERR-2", "ARCH-5",
+    "DB-1", "DB-2", "BACKEND-1", "BACKEND-5", "LOG-1", "LOG-2", "METRICS-3", "METRICS-5",
+    "DOCTECH-2", "SECRETS-2", "TEST-1",
+)  # fmt: skip
+def module_by_module(repo: Repo) -> Iterator[Evidence]:
+    for mod in repo.all_python:
+        yield from mod.evidence
+
+
+@detector("DOCTECH-3")
+def docstrings(repo: Repo) -> Iterator[Evidence]:
+    public = sum(m.docstrings[0] for m in repo.python)
+    documented = sum(m.docstrings[1] for m in repo.python)
     if public >= 5 and documented * 2 >= public:
-        first = repo.python[0]
         yield Evidence(
             "DOCTECH-3",
             f"docstrings on {documented} of {public} public functions and classes",
-            first.path,
+            repo.python[0].path,
         )
-    for mod in repo.all_python:
-        if any(_under(name, ("locust",)) for name, _ in _imports(mod)):
-            yield Evidence("TEST-1", f"Locust load test `{mod.path}`", mod.path)

@@ -11,12 +11,14 @@ any file. Rules ask "what does this call really name?" through
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from analyzer.model import SourceFile
 from analyzer.parsers import ParseError
+from analyzer.pyfacts import nodes
 
 _TEST_PATH = re.compile(
     r"(?:^|/)(?:tests?|testing|__tests__|fixtures?)/|(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$"
@@ -37,14 +39,22 @@ class PyModule:
     def qualified_name(self, node: ast.AST) -> str | None:
         return qualified_name(node, self.imports)
 
-    @property
+    @functools.cached_property
     def is_test(self) -> bool:
-        return bool(_TEST_PATH.search(self.path))
+        return is_test_path(self.path)
 
-    @property
+    @functools.cached_property
     def is_app_code(self) -> bool:
-        """Code that runs in the deployed service: not tests, scripts, migrations or tooling."""
-        return not self.is_test and not _NOT_APP_PATH.search(self.path)
+        return is_app_path(self.path)
+
+
+def is_test_path(path: str) -> bool:
+    return bool(_TEST_PATH.search(path))
+
+
+def is_app_path(path: str) -> bool:
+    """Code that runs in the deployed service: not tests, scripts, migrations or tooling."""
+    return not is_test_path(path) and not _NOT_APP_PATH.search(path)
 
 
 def module_name(path: str) -> str:
@@ -73,7 +83,7 @@ def collect_imports(tree: ast.Module, module: str, is_package: bool = False) -> 
     """Every import in the file (nested ones too), relative imports made absolute."""
     out: dict[str, str] = {}
     package = module if is_package else module.rpartition(".")[0]
-    for node in ast.walk(tree):
+    for node in nodes.in_walk_order(tree, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

@@ -11,12 +11,12 @@ and what a variable was built from. One parent map per module (a single
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.parsers.python import PyModule
+from analyzer.pyfacts import nodes
 
 ROUTE_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "api_route", "websocket", "trace"}
@@ -96,22 +96,22 @@ class ModuleIndex:
 
 
 def index(mod: PyModule) -> ModuleIndex:
-    parents: dict[ast.AST, ast.AST] = {}
+    """The rules' view of a module, read from the tree's one shared walk (`nodes.index`)."""
+    shared = nodes.index(mod.tree)
+    by_type = shared.by_type
     calls: list[tuple[ast.Call, str]] = []
     built: dict[str, ast.Call] = {}
-    by_type: dict[type, list[ast.AST]] = defaultdict(list)
-    for node in ast.walk(mod.tree):
-        by_type[type(node)].append(node)
-        for child in ast.iter_child_nodes(node):
-            parents[child] = node
-        if isinstance(node, ast.Call):
-            calls.append((node, mod.qualified_name(node.func) or ""))
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                key = target_key(t)
-                if key:
-                    built.setdefault(key, node.value)
+    for node in by_type.get(ast.Call, ()):
+        assert isinstance(node, ast.Call)
+        calls.append((node, mod.qualified_name(node.func) or ""))
+    for node in nodes.in_walk_order(mod.tree, ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            if isinstance(node.value, ast.Call):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    key = target_key(t)
+                    if key:
+                        built.setdefault(key, node.value)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 if isinstance(item.context_expr, ast.Call) and item.optional_vars is not None:
@@ -119,7 +119,7 @@ def index(mod: PyModule) -> ModuleIndex:
                     if key:
                         built.setdefault(key, item.context_expr)
     calls.sort(key=lambda c: (c[0].lineno, c[0].col_offset))
-    return ModuleIndex(mod, parents, tuple(calls), built, dict(by_type))
+    return ModuleIndex(mod, shared.parents, tuple(calls), built, by_type)
 
 
 def target_key(node: ast.AST) -> str | None:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from analyzer.parsers.python import PyModule
+from analyzer.pyfacts import nodes
 
 APP_CLASSES = frozenset(
     {"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"}
@@ -298,6 +299,27 @@ class _Extractor:
         self.instances: dict[str, str] = {}
         self.constants: dict[str, str] = {}
         self.aliases: dict[str, tuple[Dep, ...]] = {}
+        self.evidence: dict[int, tuple[bool, bool, bool]] | None = None
+        self.telephony: bool | None = None
+
+    def may_be_telephony(self) -> bool:
+        """Whether any route here can answer Twilio: `twilio.twiml` named or its strings used."""
+        if self.telephony is None:
+            by_type = nodes.index(self.mod.tree).by_type
+            self.telephony = any(
+                isinstance(n, ast.Name)
+                and (
+                    (root := self.imports.get(n.id, n.id)).startswith("twilio.twiml")
+                    or "twilio.twiml".startswith(root)
+                )
+                for n in by_type.get(ast.Name, ())
+            ) or any(
+                isinstance(c, ast.Constant)
+                and isinstance(c.value, str)
+                and c.value.lower() in _TELEPHONY_STRINGS
+                for c in by_type.get(ast.Constant, ())
+            )
+        return self.telephony
 
     # names -----------------------------------------------------------------
 
@@ -319,35 +341,35 @@ class _Extractor:
 
     def run(self) -> ModuleFacts:
         tree = self.mod.tree
-        self.dev_calls = {
-            id(n)
-            for branch in ast.walk(tree)
-            if isinstance(branch, ast.If) and _DEV_TEST.search(ast.unparse(branch.test))
-            for stmt in branch.body
-            for n in ast.walk(stmt)
-        }
+        shared = nodes.index(tree)
+        self.dev_calls = _dev_calls(shared)
         self._constants_and_instances(tree)
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
-                self._owner(node, node.value)
+        for assign in nodes.in_walk_order(tree, ast.Assign, ast.AnnAssign):
+            if isinstance(assign, (ast.Assign, ast.AnnAssign)) and isinstance(
+                assign.value, ast.Call
+            ):
+                self._owner(assign, assign.value)
         functions = {
             f.name: self._function_info(f)
-            for f in ast.walk(tree)
+            for f in nodes.in_walk_order(tree, ast.FunctionDef, ast.AsyncFunctionDef)
             if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
-        for cls in ast.walk(tree):
-            if isinstance(cls, ast.ClassDef):
-                functions.setdefault(cls.name, self._class_info(cls))
+        for cls in nodes.of_type(tree, ast.ClassDef):
+            functions.setdefault(cls.name, self._class_info(cls))
         routes: list[Route] = []
         includes: list[Include] = []
         middlewares: list[Middleware] = []
         mounts: list[Mount] = []
         handlers: list[int] = []
-        for node in ast.walk(tree):
+        found: list[ast.AST] = nodes.in_walk_order(
+            tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call
+        )
+        for node in found:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                routes.extend(self._decorated_routes(node))
-                middlewares.extend(self._decorated_middleware(node))
-                handlers.extend(self._decorated_handlers(node))
+                if node.decorator_list:
+                    routes.extend(self._decorated_routes(node))
+                    middlewares.extend(self._decorated_middleware(node))
+                    handlers.extend(self._decorated_handlers(node))
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 self._method_call(node, functions, routes, includes, middlewares, mounts, handlers)
         handlers.extend(o.line for o in self.owners.values() if o.exception_handlers)
@@ -377,7 +399,8 @@ class _Extractor:
             if isinstance(node, ast.ClassDef):
                 for item in node.body:
                     self._assignment(item, node.name + ".")
-        for found in ast.walk(tree):  # Annotated aliases may also be declared in functions
+        # Annotated aliases may also be declared in functions
+        for found in nodes.in_walk_order(tree, ast.Assign, ast.AnnAssign):
             if isinstance(found, (ast.Assign, ast.AnnAssign)) and found.value is not None:
                 target = found.targets[0] if isinstance(found, ast.Assign) else found.target
                 if isinstance(target, ast.Name):
@@ -619,47 +642,106 @@ class _Extractor:
         return FunctionInfo(cls.name, cls.lineno, tuple(deps), auth, signature, limit, True)
 
     def _body_evidence(self, fn: ast.AST) -> tuple[bool, bool, bool]:
+        """(auth, signature, rate limit) evidence anywhere in the function, nested ones included."""
+        if self.evidence is None:
+            self.evidence = self._evidence_by_function()
+        return self.evidence.get(id(fn), (False, False, False))
+
+    def _evidence_by_function(self) -> dict[int, tuple[bool, bool, bool]]:
+        """Evidence of every function at once: each telling node credits the functions around it.
+
+        Only nodes that can tell are looked at (a name rooted in jwt/jose/twilio/..., an
+        attribute named like `get_user`, a header string, `status_code=401`), so a module
+        without any costs one pass over its names and strings, not a walk per function.
+        """
+        shared = nodes.index(self.mod.tree)
+        parents = shared.parents
+        by_type = shared.by_type
+        telling: list[ast.AST] = []
+        for c in by_type.get(ast.Constant, ()):
+            assert isinstance(c, ast.Constant)
+            if isinstance(c.value, str):
+                low = c.value.lower()
+                if low in _AUTH_HEADERS or ("signature" in low and low.startswith("x-")):
+                    telling.append(c)
+        for k in by_type.get(ast.keyword, ()):
+            assert isinstance(k, ast.keyword)
+            if k.arg == "status_code":
+                telling.append(k)
+        for a in by_type.get(ast.Attribute, ()):
+            assert isinstance(a, ast.Attribute)
+            if a.attr in _EVIDENCE_NAMES:
+                telling.append(a)
+        for n in by_type.get(ast.Name, ()):
+            assert isinstance(n, ast.Name)
+            root = self.imports.get(n.id, n.id)
+            if root.rsplit(".", 1)[-1] not in _EVIDENCE_NAMES and not any(
+                root.startswith(p) or p.startswith(root) for p in _EVIDENCE_PREFIXES
+            ):
+                continue
+            telling.append(n)
+            cur: ast.AST = n
+            while True:  # `jwt.decode`, `jwt.PyJWT().decode`: the chains built on the name
+                parent = parents.get(cur)
+                if isinstance(parent, ast.Attribute) and parent.value is cur:
+                    telling.append(parent)
+                elif not (isinstance(parent, ast.Call) and parent.func is cur):
+                    break
+                cur = parent
+        out: dict[int, tuple[bool, bool, bool]] = {}
+        for node in telling:
+            found = self._node_evidence(node)
+            if not any(found):
+                continue
+            up = parents.get(node)
+            while up is not None:
+                if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    had = out.get(id(up), (False, False, False))
+                    out[id(up)] = (had[0] or found[0], had[1] or found[1], had[2] or found[2])
+                up = parents.get(up)
+        return out
+
+    def _node_evidence(self, node: ast.AST) -> tuple[bool, bool, bool]:
         auth = signature = limit = False
-        for node in ast.walk(fn):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                low = node.value.lower()
-                if low in ("authorization", "x-api-key", "api-key", "x-api-token"):
-                    auth = True
-                if "signature" in low and low.startswith("x-"):
-                    signature = True
-            elif isinstance(node, (ast.Name, ast.Attribute)):
-                q = self.qn(node)
-                if q.startswith("twilio.request_validator"):
-                    signature = True
-                elif q in (
-                    "jwt.decode",
-                    "jose.jwt.decode",
-                    "hmac.compare_digest",
-                    "secrets.compare_digest",
-                ) or q.startswith(("jwt.", "jose.")):
-                    auth = True
-                elif q.startswith(("stripe.Webhook", "svix", "stripe.WebhookSignature")):
-                    signature = True
-                elif q in ("HTTP_401_UNAUTHORIZED", "HTTP_403_FORBIDDEN") or q.endswith(
-                    (
-                        ".HTTP_401_UNAUTHORIZED",
-                        ".HTTP_403_FORBIDDEN",
-                        ".auth.get_user",
-                        ".auth.get_claims",
-                        ".verify_id_token",
-                        ".verify_token",
-                    )
-                ):
-                    auth = True
-                elif q.startswith(RATE_LIMIT_LIBS):
-                    limit = True
-            elif (
-                isinstance(node, ast.keyword)
-                and node.arg == "status_code"
-                and isinstance(node.value, ast.Constant)
-                and node.value.value in (401, 403)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            low = node.value.lower()
+            if low in _AUTH_HEADERS:
+                auth = True
+            if "signature" in low and low.startswith("x-"):
+                signature = True
+        elif isinstance(node, (ast.Name, ast.Attribute)):
+            q = self.qn(node)
+            if q.startswith("twilio.request_validator"):
+                signature = True
+            elif q in (
+                "jwt.decode",
+                "jose.jwt.decode",
+                "hmac.compare_digest",
+                "secrets.compare_digest",
+            ) or q.startswith(("jwt.", "jose.")):
+                auth = True
+            elif q.startswith(("stripe.Webhook", "svix", "stripe.WebhookSignature")):
+                signature = True
+            elif q in ("HTTP_401_UNAUTHORIZED", "HTTP_403_FORBIDDEN") or q.endswith(
+                (
+                    ".HTTP_401_UNAUTHORIZED",
+                    ".HTTP_403_FORBIDDEN",
+                    ".auth.get_user",
+                    ".auth.get_claims",
+                    ".verify_id_token",
+                    ".verify_token",
+                )
             ):
                 auth = True
+            elif q.startswith(RATE_LIMIT_LIBS):
+                limit = True
+        elif (
+            isinstance(node, ast.keyword)
+            and node.arg == "status_code"
+            and isinstance(node.value, ast.Constant)
+            and node.value.value in (401, 403)
+        ):
+            auth = True
         return auth, signature, limit
 
     # routes ----------------------------------------------------------------
@@ -871,7 +953,7 @@ class _Extractor:
                 libs.add("auth")
             if q in GZIP:
                 libs.add("gzip")
-        for node in ast.walk(tree):
+        for node in nodes.of_type(tree, ast.Call):
             if isinstance(node, ast.Call):
                 q = self.qn(node.func)
                 if q == "sentry_sdk.init" and any(
@@ -899,7 +981,11 @@ class _Extractor:
                 libs.add("gzip")
         if any(f.auth_evidence for f in functions.values()):
             libs.add("auth")
-        strings = _strings(tree)
+        strings = {
+            n.value.lower()
+            for n in nodes.of_type(tree, ast.Constant)
+            if isinstance(n.value, str) and len(n.value) < 64
+        }
         headers = frozenset(strings & SECURITY_HEADERS)
         if any(_is_request_id(s) for s in strings if s.startswith("x-")):
             libs.add("request-id")
@@ -907,6 +993,36 @@ class _Extractor:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+# What can make `_body_evidence` true: names rooted in these, names ending so, header strings.
+_EVIDENCE_PREFIXES = (
+    "twilio.request_validator", "jwt.", "jose.", "hmac.compare_digest", "secrets.compare_digest",
+    "stripe.Webhook", "svix", *RATE_LIMIT_LIBS,
+)  # fmt: skip
+_EVIDENCE_NAMES = frozenset(
+    {"HTTP_401_UNAUTHORIZED", "HTTP_403_FORBIDDEN", "get_user", "get_claims", "verify_id_token",
+     "verify_token"}
+)  # fmt: skip
+_AUTH_HEADERS = ("authorization", "x-api-key", "api-key", "x-api-token")
+
+
+def _dev_calls(shared: nodes.TreeIndex) -> set[int]:
+    """ids of nodes inside `if <development or debug test>:` bodies; read for include_router."""
+    if not any(
+        isinstance(c, ast.Call)
+        and isinstance(c.func, ast.Attribute)
+        and c.func.attr == "include_router"
+        for c in shared.by_type.get(ast.Call, ())
+    ):
+        return set()
+    return {
+        id(n)
+        for branch in shared.by_type.get(ast.If, ())
+        if isinstance(branch, ast.If) and _DEV_TEST.search(ast.unparse(branch.test))
+        for stmt in branch.body
+        for n in ast.walk(stmt)
+    }
 
 
 def _root_name(node: ast.AST) -> str | None:
@@ -1019,6 +1135,8 @@ _TELEPHONY_STRINGS = frozenset(
 def _telephony(fn: ast.AST, ex: _Extractor, path: str) -> bool:
     if "twilio" in path.lower():
         return True
+    if not ex.may_be_telephony():
+        return False
     for node in ast.walk(fn):
         if isinstance(node, (ast.Name, ast.Attribute)) and ex.qn(node).startswith("twilio.twiml"):
             return True

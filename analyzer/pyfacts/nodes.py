@@ -1,9 +1,11 @@
-"""One walk per syntax tree, shared by every rule and detector that asks for nodes.
+"""One walk per syntax tree, shared by every rule, extractor and detector that asks for nodes.
 
-The judge and the checklist evidence look at every module of the repository,
-each for a few node types; walking each tree once per question made them the
-slowest part of a large scan. The index is kept beside the tree (weakly, so
-it goes with the tree) and answers "all the calls of this module" from a list.
+Walking a tree is the dominant cost of Python analysis once parsing is done:
+the FastAPI model, the code rules, the imports and bandit each asked their own
+questions of the same tree, and each question was a full `ast.walk`. Here a
+single breadth-first pass (the order `ast.walk` yields) records every node by
+type and every child's parent; everything else reads lists. The index is kept
+beside the tree (weakly, so it goes with the tree).
 """
 
 from __future__ import annotations
@@ -15,51 +17,87 @@ from typing import TypeVar
 
 N = TypeVar("N", bound=ast.AST)
 
-_INDEX: weakref.WeakKeyDictionary[ast.AST, dict[type, list[ast.AST]]] = weakref.WeakKeyDictionary()
-_CALLS: weakref.WeakKeyDictionary[ast.AST, list[tuple[str, ast.Call]]] = weakref.WeakKeyDictionary()
+_AST = ast.AST
 
 
-def _index(tree: ast.AST) -> dict[type, list[ast.AST]]:
+class TreeIndex:
+    """Nodes by exact type (in `ast.walk` order) and child -> parent, from one pass."""
+
+    __slots__ = ("__weakref__", "by_type", "calls", "order", "parents")
+
+    def __init__(self, tree: ast.AST) -> None:
+        by_type: dict[type, list[ast.AST]] = {}
+        parents: dict[ast.AST, ast.AST] = {}
+        todo: list[ast.AST] = [tree]
+        append = todo.append
+        i = 0
+        while i < len(todo):
+            node = todo[i]
+            i += 1
+            kind = type(node)
+            got = by_type.get(kind)
+            if got is None:
+                by_type[kind] = [node]
+            else:
+                got.append(node)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, list):
+                    for child in value:
+                        if isinstance(child, _AST):
+                            parents[child] = node
+                            append(child)
+                elif isinstance(value, _AST):
+                    parents[value] = node
+                    append(value)
+        self.by_type = by_type
+        self.parents = parents
+        self.order = todo  # every node, in `ast.walk` order
+        self.calls: list[tuple[str, ast.Call]] | None = None
+
+
+_INDEX: weakref.WeakKeyDictionary[ast.AST, TreeIndex] = weakref.WeakKeyDictionary()
+
+
+def index(tree: ast.AST) -> TreeIndex:
     got = _INDEX.get(tree)
     if got is None:
-        got = {}
-        for node in ast.walk(tree):
-            got.setdefault(type(node), []).append(node)
+        got = TreeIndex(tree)
         _INDEX[tree] = got
     return got
 
 
 def of_type(tree: ast.AST, *types: type[N]) -> list[N]:
     """Every node of these exact types in the tree (ast.walk order within each type)."""
-    index = _index(tree)
+    by_type = index(tree).by_type
     if len(types) == 1:
-        return index.get(types[0], [])  # type: ignore[return-value]
+        return by_type.get(types[0], [])  # type: ignore[return-value]
     out: list[N] = []
     for t in types:
-        out.extend(index.get(t, []))  # type: ignore[arg-type]
+        out.extend(by_type.get(t, []))  # type: ignore[arg-type]
     return out
 
 
 def calls(tree: ast.AST, qualify: Callable[[ast.AST], str | None]) -> list[tuple[str, ast.Call]]:
     """(qualified name, call) of every call whose callee has a name, computed once per tree."""
-    got = _CALLS.get(tree)
-    if got is None:
+    ix = index(tree)
+    if ix.calls is None:
         got = []
-        for node in of_type(tree, ast.Call):
+        for node in ix.by_type.get(ast.Call, []):
+            assert isinstance(node, ast.Call)
             name = qualify(node.func)
             if name:
                 got.append((name, node))
-        _CALLS[tree] = got
-    return got
+        ix.calls = got
+    return ix.calls
 
 
-_PARENTS: weakref.WeakKeyDictionary[ast.AST, dict[ast.AST, ast.AST]] = weakref.WeakKeyDictionary()
+def in_walk_order(tree: ast.AST, *types: type[N]) -> list[N]:
+    """Nodes of several types interleaved as `ast.walk` meets them, where the order decides."""
+    wanted = frozenset(types)
+    return [n for n in index(tree).order if type(n) in wanted]  # type: ignore[misc]
 
 
 def parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
-    """Child -> parent for every node of the tree, built once and only when asked."""
-    got = _PARENTS.get(tree)
-    if got is None:
-        got = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-        _PARENTS[tree] = got
-    return got
+    """Child -> parent for every node of the tree."""
+    return index(tree).parents
