@@ -11,6 +11,7 @@ tests or scripts.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -100,11 +101,20 @@ def _const(node: ast.expr | None) -> Any:
 def _libraries(mod: PyModule) -> Iterator[Evidence]:
     seen: set[str] = set()
     for name, line in _imports(mod):
-        for item, what, prefixes in _IMPORTS:
-            if _under(name, prefixes) and item not in seen:
+        for item, text in _library_items(name):
+            if item not in seen:
                 seen.add(item)
-                top = next(p for p in prefixes if _under(name, (p,)))
-                yield Evidence(item, f"{what}: `{top}`", mod.path, line)
+                yield Evidence(item, text, mod.path, line)
+
+
+@functools.lru_cache(maxsize=4096)
+def _library_items(name: str) -> tuple[tuple[str, str], ...]:
+    """(item, evidence text) an import of `name` proves; the same imports recur in every module."""
+    return tuple(
+        (item, f"{what}: `{next(p for p in prefixes if _under(name, (p,)))}`")
+        for item, what, prefixes in _IMPORTS
+        if _under(name, prefixes)
+    )
 
 
 def database_import(mod: PyModule) -> tuple[str, int] | None:

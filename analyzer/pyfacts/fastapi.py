@@ -18,6 +18,7 @@ really run, never on one file alone.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -674,10 +675,7 @@ class _Extractor:
                 telling.append(a)
         for n in by_type.get(ast.Name, ()):
             assert isinstance(n, ast.Name)
-            root = self.imports.get(n.id, n.id)
-            if root.rsplit(".", 1)[-1] not in _EVIDENCE_NAMES and not any(
-                root.startswith(p) or p.startswith(root) for p in _EVIDENCE_PREFIXES
-            ):
+            if not _may_tell(self.imports.get(n.id, n.id)):
                 continue
             telling.append(n)
             cur: ast.AST = n
@@ -1005,6 +1003,14 @@ _EVIDENCE_NAMES = frozenset(
      "verify_token"}
 )  # fmt: skip
 _AUTH_HEADERS = ("authorization", "x-api-key", "api-key", "x-api-token")
+
+
+@functools.lru_cache(maxsize=4096)
+def _may_tell(root: str) -> bool:
+    """Whether a name resolving to `root` can start a qualified name `_node_evidence` reads."""
+    return root.rsplit(".", 1)[-1] in _EVIDENCE_NAMES or any(
+        root.startswith(p) or p.startswith(root) for p in _EVIDENCE_PREFIXES
+    )
 
 
 def _dev_calls(shared: nodes.TreeIndex) -> set[int]:

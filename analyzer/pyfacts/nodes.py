@@ -40,9 +40,9 @@ class TreeIndex:
                 by_type[kind] = [node]
             else:
                 got.append(node)
-            for name in node._fields:
+            for name in _child_fields(kind):
                 value = getattr(node, name, None)
-                if isinstance(value, list):
+                if value.__class__ is list:
                     for child in value:
                         if isinstance(child, _AST):
                             parents[child] = node
@@ -54,6 +54,25 @@ class TreeIndex:
         self.parents = parents
         self.order = todo  # every node, in `ast.walk` order
         self.calls: list[tuple[str, ast.Call]] | None = None
+
+
+# Fields that never hold a node worth indexing: names and flags, and the shared singleton
+# markers (`ast.Load()`, `ast.Add()`...) that are a third of all nodes and no rule asks for.
+_NOT_CHILDREN = frozenset(
+    {"ctx", "op", "ops", "id", "attr", "arg", "name", "module", "level", "kind", "type_comment",
+     "conversion", "is_async"}
+)  # fmt: skip
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    got = _FIELDS.get(kind)
+    if got is None:
+        fields: tuple[str, ...] = getattr(kind, "_fields", ())
+        got = _FIELDS[kind] = tuple(f for f in fields if f not in _NOT_CHILDREN)
+    return got
 
 
 _INDEX: weakref.WeakKeyDictionary[ast.AST, TreeIndex] = weakref.WeakKeyDictionary()
