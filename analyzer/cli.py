@@ -8,7 +8,6 @@ with --debug).
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import sys
@@ -223,9 +222,6 @@ def _run_scan(args: argparse.Namespace, paths: list[Path]) -> tuple[ScanResult, 
         # only the checklist-bearing reports need evidence; it reads every module again
         collect_evidence=getattr(args, "format", None) in ("json", "markdown", "github"),
     )
-    # The result lives until this command ends, and nothing in it is garbage: spare the cycle
-    # collector (during the report and at exit) a walk over every fact of the repository.
-    gc.freeze()
     return result, cfg
 
 

@@ -5,13 +5,12 @@ the FastAPI model, the code rules, the imports and bandit each asked their own
 questions of the same tree, and each question was a full `ast.walk`. Here a
 single breadth-first pass (the order `ast.walk` yields) records every node by
 type and every child's parent; everything else reads lists. The index is kept
-beside the tree (weakly, so it goes with the tree).
+for the few trees being analysed.
 """
 
 from __future__ import annotations
 
 import ast
-import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -23,7 +22,7 @@ _AST = ast.AST
 class TreeIndex:
     """Nodes by exact type (in `ast.walk` order) and child -> parent, from one pass."""
 
-    __slots__ = ("__weakref__", "by_type", "calls", "order", "parents")
+    __slots__ = ("by_type", "calls", "order", "parents")
 
     def __init__(self, tree: ast.AST) -> None:
         by_type: dict[type, list[ast.AST]] = {}
@@ -75,14 +74,22 @@ def _child_fields(kind: type) -> tuple[str, ...]:
     return got
 
 
-_INDEX: weakref.WeakKeyDictionary[ast.AST, TreeIndex] = weakref.WeakKeyDictionary()
+# The indexes of the last few trees, by identity. A tree is analysed start to end before the
+# next one (parse, file rules, summary), so a handful suffices; a weak mapping would not do,
+# as an index refers to its own tree and would keep every tree of the scan alive.
+_RECENT: list[tuple[ast.AST, TreeIndex]] = []
+_KEEP = 4
 
 
 def index(tree: ast.AST) -> TreeIndex:
-    got = _INDEX.get(tree)
-    if got is None:
-        got = TreeIndex(tree)
-        _INDEX[tree] = got
+    for i, (seen, got) in enumerate(_RECENT):
+        if seen is tree:
+            if i:
+                _RECENT.insert(0, _RECENT.pop(i))
+            return got
+    got = TreeIndex(tree)
+    _RECENT.insert(0, (tree, got))
+    del _RECENT[_KEEP:]
     return got
 
 
