@@ -205,6 +205,12 @@ def _path(folder: str, key: str) -> Path:
 
 def load(folder: str, key: str, data: bytes) -> FileResult | None:
     """The cached result, or None: absent, torn, corrupt or not written by us is a miss."""
+    result = load_value(folder, key, data)
+    return result if isinstance(result, FileResult) else None
+
+
+def load_value(folder: str, key: str, data: bytes) -> object | None:
+    """Any cached value (a file's result, an engine's hits over several files), or None."""
     path = _path(folder, key)
     result = _read(path, key, data)
     STATS["hits" if result is not None else "misses"] += 1
@@ -215,7 +221,7 @@ def load(folder: str, key: str, data: bytes) -> FileResult | None:
     return result
 
 
-def _read(path: Path, key: str, data: bytes) -> FileResult | None:
+def _read(path: Path, key: str, data: bytes) -> object | None:
     try:
         blob = path.read_bytes()
     except OSError:
@@ -227,19 +233,24 @@ def _read(path: Path, key: str, data: bytes) -> FileResult | None:
     if not hmac.compare_digest(tag, hmac.new(secret, body, "sha256").digest()[:_TAG]):
         return None
     try:
-        result = pickle.loads(zlib.decompress(_xor(body, secret)))
+        result: object = pickle.loads(zlib.decompress(_xor(body, secret)))
     except Exception:  # authenticated yet unreadable (a class renamed under us): a miss
         return None
-    return result if isinstance(result, FileResult) else None
+    return result
 
 
 def store(folder: str, key: str, data: bytes, result: FileResult) -> bool:
     """Write the entry atomically; False (and nothing written) when it cannot be."""
     if result.kind in NOT_CACHED_KINDS:
         return False
+    return store_value(folder, key, data, result)
+
+
+def store_value(folder: str, key: str, data: bytes, value: object) -> bool:
+    """`store` for any picklable value, encrypted with `data` (the files it was made from)."""
     secret = _secret(data, key)
     try:
-        plain = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        plain = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # facts a check left unpicklable: just not cached
         return False
     body = _xor(zlib.compress(plain, 1), secret)

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from analyzer.cache import Keying
 from analyzer.config import Config
 
 _current = Config()
+_cache: Keying | None = None
 
 
 def config() -> Config:
@@ -27,11 +29,18 @@ def set_config(config: Config) -> None:
     _current = config
 
 
+def cache() -> Keying | None:
+    """The result cache of the scan that is running, for checks that run an engine once per scan."""
+    return _cache
+
+
 @contextmanager
-def using(config: Config) -> Iterator[None]:
-    global _current
+def using(config: Config, cache: Keying | None = None) -> Iterator[None]:
+    global _current, _cache
     previous, _current = _current, config
+    previous_cache, _cache = _cache, cache
     try:
         yield
     finally:
         _current = previous
+        _cache = previous_cache

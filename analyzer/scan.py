@@ -135,7 +135,11 @@ def scan(
         config.max_yaml_depth,
         _cache_keying(rules, config, cache),
     )
-    with runcontext.using(config), _few_collections(), progress.Bar.maybe(show_progress) as bar:
+    with (
+        runcontext.using(config, plan.cache),
+        _few_collections(),
+        progress.Bar.maybe(show_progress) as bar,
+    ):
         results, findings, everything = _extract_and_judge(
             root, config, plan, candidates, paths, jobs, bar
         )

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from analyzer import runcontext
 from analyzer.checks.registry import file_check, repo_check
 from analyzer.engines import semgrep_engine
 from analyzer.model import BinaryFile, FileResult, Finding
@@ -192,7 +193,8 @@ def semgrep_rules(results: Sequence[FileResult]) -> Iterator[Finding]:
     }
     if not files or not semgrep_engine.available():
         return
-    for hit in semgrep_engine.run((p, js.text) for p, js in files.items()):
+    hits = semgrep_engine.run(((p, js.text) for p, js in files.items()), runcontext.cache())
+    for hit in hits:
         js = files.get(hit.path)
         if js is None:
             continue

@@ -188,10 +188,10 @@ def _to_app(host: str, names: dict[str, bool]) -> bool:
 
 def _nginx_proxies(results: Sequence[FileResult], names: dict[str, bool]) -> Iterator[Proxy]:
     # Imported here: nginx.py imports this module for the same facts.
-    from analyzer.checks.nginx import Tree, header_facts, server_gzips
+    from analyzer.checks.nginx import header_facts, server_gzips, tree_of
 
     headers = {h.server.ident(): h for h in header_facts(results)}
-    for s in Tree.build(results).serving():
+    for s in tree_of(results).serving():
         targets = [
             _host(d.args[0])
             for d in s.node.walk()

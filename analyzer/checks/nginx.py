@@ -28,7 +28,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from analyzer.checks.judge import ALL, Sides, sides
-from analyzer.checks.registry import file_check, repo_check
+from analyzer.checks.registry import file_check, per_judge, repo_check
 from analyzer.model import FileResult, Finding
 from analyzer.parsers.nginx import Directive, NginxConfig
 
@@ -314,7 +314,9 @@ def _walk(directives: tuple[Directive, ...]) -> Iterator[Directive]:
             yield from _walk(d.block)
 
 
-def _tree(results: Sequence[FileResult]) -> Tree:
+@per_judge
+def tree_of(results: Sequence[FileResult]) -> Tree:
+    """The servers of the repository, built once for every nginx rule and detector."""
     return Tree.build(results)
 
 
@@ -372,7 +374,7 @@ class HeaderFacts:
 
 def header_facts(results: Sequence[FileResult]) -> list[HeaderFacts]:
     out = []
-    for s in _tree(results).serving():
+    for s in tree_of(results).serving():
         wanted = [h for h in (*SECURITY_HEADERS, CSP) if h != SECURITY_HEADERS[0] or s.tls]
         level = _inherited(s.chain)
         responses = [_inherited((*s.chain, *_location_chain(s, loc))) for loc in s.locations()]
@@ -448,7 +450,7 @@ def _headers_beyond_app(
 def header_redefinition(results: Sequence[FileResult]) -> Iterator[Finding]:
     """gixy's add_header_redefinition, limited to the headers that protect users."""
     seen: set[tuple[str, int]] = set()
-    for s in _tree(results).serving():
+    for s in tree_of(results).serving():
         for loc in s.locations():
             chain = [*s.chain, *_location_chain(s, loc)]
             own = _headers(loc)
@@ -492,7 +494,7 @@ _JS_TYPES = {"application/javascript", "text/javascript", "application/x-javascr
 def compression(results: Sequence[FileResult]) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
     both = sides(results)
-    for s in _tree(results).serving():
+    for s in tree_of(results).serving():
         gzip = s.effective("gzip")
         on = gzip is not None and gzip.args[:1] == ("on",)
         if not server_gzips(s):
@@ -554,7 +556,7 @@ def weak_tls(parsed: Any) -> Iterator[Finding]:
 @repo_check("NGX007")
 def server_tokens(results: Sequence[FileResult]) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
-    for s in _tree(results).serving():
+    for s in tree_of(results).serving():
         node = s.effective("server_tokens")
         if node is None:
             if not s.opaque:
@@ -577,7 +579,7 @@ def server_tokens(results: Sequence[FileResult]) -> Iterator[Finding]:
 @repo_check("NGX009")
 def plain_http(results: Sequence[FileResult]) -> Iterator[Finding]:
     """Port 80 serving content while the same nginx terminates TLS: users can stay on HTTP."""
-    tree = _tree(results)
+    tree = tree_of(results)
     if not tree.tls_anywhere:
         return  # TLS ends before nginx (load balancer, ingress): not judged here
     for s in tree.serving():
@@ -613,7 +615,7 @@ def _redirects_by_if(node: Node) -> bool:
 @repo_check("NGX008")
 def rate_limit(results: Sequence[FileResult]) -> Iterator[Finding]:
     both = sides(results)
-    for s in _tree(results).serving():
+    for s in tree_of(results).serving():
         if s.opaque or not s.proxies or s.anywhere("limit_req"):
             continue
         also = ""
@@ -653,7 +655,7 @@ def unlimited_body(parsed: Any) -> Iterator[Finding]:
 
 @repo_check("NGX010")
 def static_caching(results: Sequence[FileResult]) -> Iterator[Finding]:
-    for s in _tree(results).serving():
+    for s in tree_of(results).serving():
         if s.opaque or s.anywhere("expires") or _sets_cache_control(s):
             continue
         files = [loc for loc in s.locations() if _serves_files(s, loc)]

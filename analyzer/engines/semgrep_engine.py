@@ -32,7 +32,9 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from analyzer import cache as result_cache
 from analyzer import catalog
+from analyzer.cache import Keying
 
 TIMEOUT_SECONDS = 900
 ENV_VAR = "PRODREADY_SEMGREP"
@@ -115,12 +117,33 @@ def scanned(path: str) -> bool:
     return not _NOT_SCANNED.search(path)
 
 
-def run(files: Iterable[tuple[str, str]]) -> list[Hit]:
-    """semgrep over (relative path, text) pairs, once; [] when semgrep is absent."""
+def run(files: Iterable[tuple[str, str]], cache: Keying | None = None) -> list[Hit]:
+    """semgrep over (relative path, text) pairs, once; [] when semgrep is absent.
+
+    semgrep's start-up alone costs about two seconds, so with a result cache the
+    hits are kept under a key of every file given, the rules and the executable:
+    a re-scan that changed no frontend file does not start semgrep at all.
+    """
     exe = executable()
-    targets = [(p, t) for p, t in files if scanned(p) and _safe(p)]
+    targets = sorted((p, t) for p, t in files if scanned(p) and _safe(p))
     if exe is None or not targets:
         return []
+    if cache is None:
+        return _run(exe, targets)
+    data = b"".join(
+        p.encode("utf-8", "surrogateescape") + b"\0" + t.encode("utf-8", "surrogatepass") + b"\0"
+        for p, t in targets
+    )
+    key = result_cache.entry_key(f"{cache.full}\0semgrep\0{exe}", "", data)
+    hits = result_cache.load_value(cache.folder, key, data)
+    if isinstance(hits, list) and all(isinstance(h, Hit) for h in hits):
+        return hits
+    found = _run(exe, targets)
+    result_cache.store_value(cache.folder, key, data, found)
+    return found
+
+
+def _run(exe: str, targets: list[tuple[str, str]]) -> list[Hit]:
     with tempfile.TemporaryDirectory(prefix="prodready-semgrep-") as tmp:
         root = Path(tmp) / "src"
         for rel, text in targets:

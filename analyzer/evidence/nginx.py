@@ -17,8 +17,8 @@ from analyzer.checks.nginx import (
     SECURITY_HEADERS,
     Node,
     Server,
-    Tree,
     header_facts,
+    tree_of,
 )
 from analyzer.evidence.core import Evidence, Repo, detector
 
@@ -28,7 +28,7 @@ _NO_CACHE = {"-1", "off", "epoch", "0"}
 
 
 def _serving(repo: Repo) -> list[Server]:
-    return Tree.build(repo.results).serving()
+    return tree_of(repo.results).serving()
 
 
 def _every(
@@ -105,7 +105,7 @@ def security_headers(repo: Repo) -> Iterator[Evidence]:
 
 @detector("DATA-2")
 def tls(repo: Repo) -> Iterator[Evidence]:
-    tls_servers = [s for s in Tree.build(repo.results).servers if s.tls]
+    tls_servers = [s for s in tree_of(repo.results).servers if s.tls]
     protocols = [(s, s.effective("ssl_protocols")) for s in tls_servers]
     if protocols and all(
         p is not None and p.args and set(p.args) <= _STRONG_TLS for _, p in protocols

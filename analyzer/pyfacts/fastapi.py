@@ -1179,11 +1179,21 @@ class AppModel:
 
     # resolution --------------------------------------------------------------
 
+    @functools.cached_property
+    def _by_suffix(self) -> dict[str, list[ModuleFacts]]:
+        """`b.c` -> the modules named `*.b.c`: resolving a reference is a lookup, not a scan."""
+        out: dict[str, list[ModuleFacts]] = {}
+        for name, mod in self.by_name.items():
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                out.setdefault(".".join(parts[i:]), []).append(mod)
+        return out
+
     def find_module(self, dotted: str, near: str = "") -> ModuleFacts | None:
         hit = self.by_name.get(dotted)
         if hit is not None:
             return hit
-        cands = [m for n, m in self.by_name.items() if n.endswith("." + dotted)]
+        cands = list(self._by_suffix.get(dotted, ()))
         if not cands:
             return None
         cands.sort(key=lambda m: -_common_prefix(m.path, near))
@@ -1263,10 +1273,11 @@ class AppModel:
 
     def is_local(self, ref: str) -> bool:
         """Whether `ref` names a module of this repository (parsed or not)."""
-        head = ref.split(".")[0]
-        return any(
-            n == head or n.startswith(head + ".") or f".{head}." in f".{n}." for n in self.by_name
-        )
+        return ref.split(".")[0] in self._name_parts
+
+    @functools.cached_property
+    def _name_parts(self) -> frozenset[str]:
+        return frozenset(part for name in self.by_name for part in name.split("."))
 
     def is_auth(self, dep: Dep, near: str, depth: int = 0) -> bool:
         if dep.security:
