@@ -228,7 +228,9 @@ class Tree:
 class _Resolver:
     def __init__(self, configs: dict[str, NginxConfig], every_path: set[str]) -> None:
         self.configs = configs
-        self.every_path = every_path
+        self.every_path = sorted(every_path)
+        self._pure: list[tuple[str, PurePosixPath]] | None = None
+        self._resolved: dict[tuple[str, str], tuple[list[str], bool]] = {}
 
     def included_files(self) -> set[str]:
         out: set[str] = set()
@@ -241,6 +243,13 @@ class _Resolver:
 
     def resolve(self, includer: str, pattern: str) -> tuple[list[str], bool]:
         """(repository files the include names, whether it is known to add nothing else)."""
+        key = (includer, pattern)
+        if key not in self._resolved:  # each include is resolved twice: to list and to expand
+            self._resolved[key] = self._resolve(includer, pattern)
+        found, complete = self._resolved[key]
+        return list(found), complete
+
+    def _resolve(self, includer: str, pattern: str) -> tuple[list[str], bool]:
         if _STOCK_INCLUDES.search(pattern):
             return [], True
         if "$" in pattern:
@@ -265,7 +274,9 @@ class _Resolver:
         """Files ending with the include's last components, nearest to the includer first."""
         for k in range(len(parts) - 1):
             suffix = "/".join(parts[k:])
-            matches = [p for p in self.every_path if PurePosixPath(p).match(suffix)]
+            if self._pure is None:
+                self._pure = [(p, PurePosixPath(p)) for p in self.every_path]
+            matches = [p for p, pure in self._pure if pure.match(suffix)]
             for d in _ancestors(base) if matches else []:
                 near = [m for m in matches if d in ("", ".") or m.startswith(d + "/")]
                 if near:

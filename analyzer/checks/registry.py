@@ -64,17 +64,19 @@ T = TypeVar("T")
 def per_judge(fn: Callable[[Sequence[FileResult]], T]) -> Callable[[Sequence[FileResult]], T]:
     """Compute a view of the repository once per judge phase, however many rules read it.
 
-    Every repository check of one scan receives the same results list, so the
-    view is kept for the last list seen (by identity) and rebuilt for another.
+    Every repository check of one scan receives the same results list, and the
+    checklist evidence another (every file, unparsable ones included), so views
+    are kept for the last two lists seen (by identity) and rebuilt for others.
     """
     last: list[tuple[Sequence[FileResult], T]] = []
 
     @functools.wraps(fn)
     def view(results: Sequence[FileResult]) -> T:
-        if last and last[0][0] is results:
-            return last[0][1]
+        for seen, value in last:
+            if seen is results:
+                return value
         value = fn(results)
-        last[:] = [(results, value)]
+        last[:] = [(results, value), *last[:1]]
         return value
 
     return view

@@ -43,7 +43,7 @@ class Repo:
     """The scan's file results, with the views detectors share, each built on first use."""
 
     def __init__(self, results: Sequence[FileResult]) -> None:
-        self.results = tuple(results)
+        self.results = results  # the scan's own list: views built by the judge are reused
 
     @functools.cached_property
     def paths(self) -> tuple[str, ...]:
