@@ -41,7 +41,7 @@ def load() -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
     for path in sorted(rules_dir().glob("*.yaml")):
         try:
-            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=checklist.YAML_LOADER) or []
+            raw = checklist.load_yaml(path.read_text(encoding="utf-8")) or []
         except yaml.YAMLError as exc:
             first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
             raise UsageError(f"rule catalog {path.name}: {first}") from None

@@ -5,11 +5,16 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-# libyaml's loader when pyyaml was built with it: the catalog and checklist are read every run.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def load_yaml(text: str) -> Any:
+    """Safe loading with libyaml when pyyaml has it: the catalog and checklist are read every run."""
+    if hasattr(yaml, "CSafeLoader"):
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+    return yaml.safe_load(text)
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Item:
 @functools.cache
 def items() -> tuple[Item, ...]:
     text = (Path(__file__).parent / "checklist.yaml").read_text(encoding="utf-8")
-    raw = yaml.load(text, Loader=YAML_LOADER)
+    raw = load_yaml(text)
     return tuple(Item(str(r["id"]), str(r["section"]), str(r["title"])) for r in raw)
 
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from analyzer import checklist
 from analyzer.evidence import SCOPE, Evidence, detectable
 from analyzer.model import Finding, ScanResult, Severity
@@ -94,7 +92,7 @@ class Readiness:
 @functools.cache
 def hints() -> dict[str, str]:
     text = (Path(__file__).parent / "review_hints.yaml").read_text(encoding="utf-8")
-    raw = yaml.load(text, Loader=checklist.YAML_LOADER)
+    raw = checklist.load_yaml(text)
     return {str(k): str(v) for k, v in (raw or {}).items()}
 
 
