@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from analyzer import fix
+from analyzer.config import Config
 from analyzer.fix import FAMILIES
 from analyzer.fix import python as python_fixes
 from analyzer.fix.base import FixOptions
@@ -152,3 +154,88 @@ def test_gzip_is_added_once_to_a_starlette_app() -> None:
         "app = Starlette(routes=routes)\n"
         "app.add_middleware(GZipMiddleware, minimum_size=1000)\nother = Starlette()\n"
     )
+
+
+POD = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: api}}\nspec:\n  template:\n"
+    "    spec:\n      containers:\n      - name: api\n        image: ghcr.io/acme/api:1.4.2\n"
+    "{extra}"
+)
+
+
+def _fix_k8s(tmp_path: Path, text: str, *codes: str) -> str:
+    root = write_tree(tmp_path, {"k8s/api.yaml": text})
+    fix.run(root, Config(select=codes), unsafe=True)
+    return (root / "k8s" / "api.yaml").read_bytes().decode("utf-8")
+
+
+def test_crlf_lines_are_inserted_with_crlf(tmp_path: Path) -> None:
+    text = POD.format(extra="").replace("\n", "\r\n")
+    root = tmp_path / "k8s"
+    root.mkdir()
+    (root / "api.yaml").write_bytes(text.encode())
+    fix.run(tmp_path, Config(select=("K8S007", "K8S017")), unsafe=True)
+    after = (root / "api.yaml").read_bytes().decode()
+    assert after == text.replace(
+        "    spec:\r\n", "    spec:\r\n      automountServiceAccountToken: false\r\n"
+    ) + ("        securityContext:\r\n          allowPrivilegeEscalation: false\r\n")
+
+
+def test_two_settings_of_one_container_share_one_new_security_context(tmp_path: Path) -> None:
+    after = _fix_k8s(tmp_path, POD.format(extra=""), "K8S006", "K8S016")
+    assert after.endswith(
+        "        securityContext:\n          runAsNonRoot: true\n"
+        "          readOnlyRootFilesystem: true\n"
+    ) or after.endswith(
+        "        securityContext:\n          readOnlyRootFilesystem: true\n"
+        "          runAsNonRoot: true\n"
+    )
+    assert after.count("securityContext:") == 1
+
+
+def test_a_flow_security_context_is_left_to_ruamel(tmp_path: Path) -> None:
+    text = POD.format(extra="        securityContext: {runAsNonRoot: true}\n")
+    after = _fix_k8s(tmp_path, text, "K8S007")
+    assert not [f for f in scan(tmp_path, Config(select=("K8S007",))).active]
+    assert "allowPrivilegeEscalation: false" in after
+
+
+def test_a_wrong_boolean_is_rewritten_in_place(tmp_path: Path) -> None:
+    extra = "        securityContext:\n          readOnlyRootFilesystem: False  # for now\n"
+    after = _fix_k8s(tmp_path, POD.format(extra=extra), "K8S016")
+    assert after == POD.format(extra=extra.replace("False", "true"))
+
+
+def test_runs_as_root_on_purpose_is_left_for_a_person(tmp_path: Path) -> None:
+    text = POD.format(extra="        securityContext:\n          runAsUser: 0\n")
+    assert _fix_k8s(tmp_path, text, "K8S006") == text
+
+
+def test_a_line_that_would_cut_a_block_scalar_is_not_inserted(tmp_path: Path) -> None:
+    # the script's last line looks like a comment: a line inserted above it would end the
+    # block scalar there; the reload check sees the changed script and ruamel.yaml does it
+    text = (
+        "services:\n  api:\n    build:\n      dockerfile_inline: |\n        FROM python:3.12\n"
+        "        # trailing note\n"
+    )
+    root = write_tree(tmp_path, {"docker-compose.yml": text})
+    fix.run(root, Config(select=("CMP003",)))
+    loaded = yaml.safe_load((root / "docker-compose.yml").read_text())
+    assert loaded["services"]["api"]["build"] == yaml.safe_load(text)["services"]["api"]["build"]
+    assert loaded["services"]["api"]["restart"] == "unless-stopped"
+
+
+def test_only_lines_are_added(tmp_path: Path) -> None:
+    # quoting, flow mappings, odd indentation and comments elsewhere stay byte for byte
+    text = (
+        "services:\n   api:   # the web process\n      image: 'ghcr.io/acme/api:1.4.2'\n"
+        '      environment: {LOG_LEVEL: "info",  WORKERS: 2}\n'
+        '      ports:\n      -   "8000:8000"\n'
+        "   worker:\n      image: ghcr.io/acme/api:1.4.2\n      command: [celery,  worker]\n"
+    )
+    root = write_tree(tmp_path, {"docker-compose.yml": text})
+    fix.run(root, Config(select=("CMP003",)))
+    after = (root / "docker-compose.yml").read_text().splitlines(keepends=True)
+    added = [line for line in after if "restart: unless-stopped" in line]
+    assert len(added) == 2
+    assert "".join(line for line in after if line not in added) == text

@@ -96,7 +96,7 @@ def run(
     skipped: list[tuple[Finding, str]] = []
     for rel, findings in sorted(wanted.items()):
         path = Path(root) / rel
-        before = path.read_text(encoding="utf-8")
+        before = path.read_bytes().decode("utf-8")  # as it is: "\r\n" stays "\r\n"
         outcome = _fix_file(before, findings, options, FileContext(rel, Path(root)))
         skipped.extend(outcome.skipped)
         if not outcome.fixed or outcome.text == before:
@@ -109,7 +109,7 @@ def run(
     fixed_ids = {id(f) for c in changes for f in c.fixed}
     if write and changes:
         for change in changes:
-            (Path(root) / change.path).write_text(change.after, encoding="utf-8")
+            (Path(root) / change.path).write_bytes(change.after.encode("utf-8"))
         after = scan(root, config, targets, jobs=jobs)
         remaining = tuple(f for f in after.active if _fixable(after.rules.get(f.code)))
     else:

@@ -42,11 +42,12 @@ def fix(
         while commands and at > 0 and lines[at - 1].lstrip().startswith("#"):
             at -= 1  # keep the command's own comment next to it
         inserts.setdefault(at, []).append(f)
+    eol = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
     for at in sorted(inserts, reverse=True):
         indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())] if at < len(lines) else ""
         if at >= len(lines) and lines and not lines[-1].endswith("\n"):
-            lines[-1] += "\n"
-        lines.insert(at, f"{indent}{USER_LINE}\n")
+            lines[-1] += eol
+        lines.insert(at, f"{indent}{USER_LINE}{eol}")
     fixed = tuple(f for fs in inserts.values() for f in fs)
     return FileFix("".join(lines) if fixed else text, fixed, tuple(skipped))
 
