@@ -239,3 +239,36 @@ def test_only_lines_are_added(tmp_path: Path) -> None:
     added = [line for line in after if "restart: unless-stopped" in line]
     assert len(added) == 2
     assert "".join(line for line in after if line not in added) == text
+
+
+@pytest.mark.parametrize(
+    ("code", "path", "text"),
+    [
+        # a fix before the command cannot win over a USER after it
+        ("DF001", "Dockerfile", 'FROM python:3.12-slim\nCMD ["python", "-m", "app"]\nUSER root\n'),
+        # runAsNonRoot next to a UID 0 written as a string: the rule still reports it
+        (
+            "K8S006",
+            "k8s/api.yaml",
+            POD.format(extra='        securityContext:\n          runAsUser: "0"\n'),
+        ),
+    ],
+)
+def test_a_fix_that_would_not_silence_its_rule_is_not_made_or_counted(
+    tmp_path: Path, code: str, path: str, text: str
+) -> None:
+    root = write_tree(tmp_path, {path: text})
+    done = run_cli("fix", root, "--unsafe", "--select", code)
+    assert done.returncode == 1
+    assert "fixed 0 finding(s)" in done.stderr and f"{code} not fixed" in done.stderr
+    assert (root / path).read_text() == text
+
+
+def test_remaining_findings_below_fail_on_are_counted_but_do_not_fail(tmp_path: Path) -> None:
+    # K8S016 is a note, and unsafe: without --unsafe it remains; the default --fail-on is warning
+    root = write_tree(tmp_path, {"k8s/api.yaml": POD.format(extra="")})
+    done = run_cli("fix", root, "--select", "K8S016")
+    assert done.returncode == 0
+    summary = "1 finding(s) of fixable rules remain, 0 of them at or above --fail-on warning"
+    assert summary in done.stderr
+    assert run_cli("fix", root, "--select", "K8S016", "--fail-on", "note").returncode == 1

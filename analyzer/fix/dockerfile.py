@@ -39,6 +39,9 @@ def fix(
             continue
         commands = stage.of("CMD", "ENTRYPOINT")
         at = commands[-1].line - 1 if commands else stage.instructions[-1].end_line
+        if any(u.line > at for u in stage.of("USER")):
+            skipped.append((f, "the stage switches user after its command; a person must decide"))
+            continue
         while commands and at > 0 and lines[at - 1].lstrip().startswith("#"):
             at -= 1  # keep the command's own comment next to it
         inserts.setdefault(at, []).append(f)

@@ -124,12 +124,18 @@ def _target_of(f: Finding, docs: list[Document]) -> tuple[int, Path, Want] | str
     if found is None:
         return "no container at that line"
     doc, path, container, spec = found
-    if f.code == "K8S006" and 0 in (_setting(container, "runAsUser"), _setting(spec, "runAsUser")):
+    users = (_setting(container, "runAsUser"), _setting(spec, "runAsUser"))
+    if f.code == "K8S006" and any(_is_root(u) for u in users):
         return "the container runs as root on purpose (runAsUser: 0); a person must change it"
     context = container.get("securityContext")
     if isinstance(context, YamlMap) and context.get(key) == value:
         return "already set; the finding comes from another level"
     return doc, (*path, "securityContext"), Want(key, value)
+
+
+def _is_root(uid: Any) -> bool:
+    """UID 0 as the rule reads it: a number or a quoted number."""
+    return not isinstance(uid, bool) and str(uid).strip() == "0"
 
 
 def _setting(node: YamlMap, key: str) -> Any:
