@@ -308,3 +308,15 @@ def test_a_required_limit_gets_a_bound_only_where_a_default_is_allowed(tmp_path:
     assert [(f.line, why) for f, why in done.skipped] == [
         (12, "a required parameter followed by ones without a default")
     ]
+
+
+def test_a_new_security_context_is_indented_like_the_container_s_own_mappings(
+    tmp_path: Path,
+) -> None:
+    # the file indents by 2 at the top, the container by 4: the container's own wins
+    extra = "        resources:\n            limits:\n                memory: 256Mi\n"
+    after = _fix_k8s(tmp_path, POD.format(extra=extra), "K8S016")
+    assert after.endswith(
+        "                memory: 256Mi\n        securityContext:\n"
+        "            readOnlyRootFilesystem: true\n"
+    )

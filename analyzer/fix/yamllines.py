@@ -252,7 +252,7 @@ def _render(
         if col is None:
             return "the enclosing mapping is written in flow style"
         at = _block_end(rows, _last_key_line(parent), col) + 1
-        step = _step(docs, rows)
+        step = _step(parent, docs, rows)
         new = [_row(rows, col, f"{target.path[-1]}:")]
         new += [_row(rows, col + step, _pair(w)) for w in target.wants]
         inserts.setdefault(at, []).extend(new)
@@ -352,21 +352,20 @@ def _skippable(row: str) -> bool:
     return not stripped or stripped.startswith("#")
 
 
-def _step(docs: list[Document], rows: list[str]) -> int:
-    """How far the file indents a nested mapping under its key: 2 when nothing tells."""
-    for doc in docs:
-        stack: list[Any] = [doc.data]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, YamlMap):
-                for k, v in node.items():
-                    if isinstance(v, YamlMap) and v and _block_column(v, rows):
-                        step = v.mark[1] - node.key_mark(k)[1]
-                        if step > 0 and v.mark[0] > node.key_mark(k)[0]:
-                            return step
-                stack.extend(node.values())
-            elif isinstance(node, YamlSeq):
-                stack.extend(node)
+def _step(near: YamlMap, docs: list[Document], rows: list[str]) -> int:
+    """How far a nested mapping is indented under its key: as in the mapping the new one goes
+    into, else as in the file (the first place that shows it), else 2."""
+    queue: list[Any] = [near, *(d.data for d in docs)]
+    for node in queue:  # grows while it is walked: breadth first, in file order
+        if isinstance(node, YamlMap):
+            for k, v in node.items():
+                if isinstance(v, YamlMap) and v and _block_column(v, rows):
+                    step = v.mark[1] - node.key_mark(k)[1]
+                    if step > 0 and v.mark[0] > node.key_mark(k)[0]:
+                        return step
+            queue.extend(node.values())
+        elif isinstance(node, YamlSeq):
+            queue.extend(node)
     return 2
 
 
