@@ -104,7 +104,13 @@ def _fix_fields(source: str, code: str, entry: dict[str, Any]) -> dict[str, Any]
     if not raw:
         raise UsageError(f"{source}: rule {code}: a fixable rule needs fix-examples")
     examples = tuple(
-        FixExample(str(item["path"]), str(item["before"]), str(item["after"])) for item in raw
+        FixExample(
+            str(item["path"]),
+            str(item["before"]),
+            str(item["after"]),
+            tuple((str(a["path"]), str(a["text"])) for a in item.get("also", ())),
+        )
+        for item in raw
     )
     return {"fixable": True, "fix_safety": str(safety), "fix_examples": examples}
 

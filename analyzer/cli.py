@@ -328,17 +328,27 @@ def _fix(args: argparse.Namespace) -> int:
         _write(None, "".join(c.diff() for c in outcome.changes))
     count = sum(len(c.fixed) for c in outcome.changes)
     verb = "would fix" if args.diff else "fixed"
+    threshold = cfg.fail_threshold()
+    failing = [
+        f
+        for f in outcome.remaining
+        if threshold is not None and f.severity is not None and f.severity.rank >= threshold
+    ]
     print(
         f"prodready: {verb} {count} finding(s) in {len(outcome.changes)} file(s); "
-        f"{len(outcome.remaining)} finding(s) of fixable rules remain",
+        f"{len(outcome.remaining)} finding(s) of fixable rules remain, "
+        f"{len(failing)} of them at or above --fail-on {cfg.fail_on}",
         file=sys.stderr,
     )
     for path, why in outcome.refused:
         print(f"prodready: {path}: {why}", file=sys.stderr)
-    threshold = cfg.fail_threshold()
-    failing = threshold is not None and any(
-        f.severity is not None and f.severity.rank >= threshold for f in outcome.remaining
-    )
+    for f, why in outcome.skipped:
+        print(f"prodready: {f.path}:{f.line or 0}: {f.code} not fixed: {why}", file=sys.stderr)
+    for f in outcome.unconfirmed:
+        print(
+            f"prodready: {f.path}:{f.line or 0}: {f.code} still reported after its fix",
+            file=sys.stderr,
+        )
     return 1 if failing else 0
 
 

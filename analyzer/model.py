@@ -45,6 +45,7 @@ class FixExample:
     path: str
     before: str
     after: str
+    also: tuple[tuple[str, str], ...] = ()  # extra (path, text) files the fix reads, unchanged
 
 
 @dataclass(frozen=True)

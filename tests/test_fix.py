@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from analyzer import fix
+from analyzer.config import Config
 from analyzer.fix import FAMILIES
 from analyzer.fix import python as python_fixes
 from analyzer.fix.base import FixOptions
@@ -65,7 +67,7 @@ def test_bad_usage_exits_two(tmp_path: Path) -> None:
 
 def test_call_center_diff_shows_fixes() -> None:
     done = run_cli("fix", REPO / "examples" / "call-center", "--diff", "--unsafe")
-    assert done.returncode == 1  # PY001 on Twilio/aiohttp and others stay for a person
+    assert done.returncode == 1  # PY001 on Supabase and unpinned images stay for a person
     for path in ("docker-compose.yml", "k8s/api.yaml", "app/routers/calls.py", "Dockerfile"):
         assert f"+++ b/{path}" in done.stdout
 
@@ -151,4 +153,170 @@ def test_gzip_is_added_once_to_a_starlette_app() -> None:
         "from starlette.middleware.gzip import GZipMiddleware\n\n"
         "app = Starlette(routes=routes)\n"
         "app.add_middleware(GZipMiddleware, minimum_size=1000)\nother = Starlette()\n"
+    )
+
+
+POD = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: api}}\nspec:\n  template:\n"
+    "    spec:\n      containers:\n      - name: api\n        image: ghcr.io/acme/api:1.4.2\n"
+    "{extra}"
+)
+
+
+def _fix_k8s(tmp_path: Path, text: str, *codes: str) -> str:
+    root = write_tree(tmp_path, {"k8s/api.yaml": text})
+    fix.run(root, Config(select=codes), unsafe=True)
+    return (root / "k8s" / "api.yaml").read_bytes().decode("utf-8")
+
+
+def test_crlf_lines_are_inserted_with_crlf(tmp_path: Path) -> None:
+    text = POD.format(extra="").replace("\n", "\r\n")
+    root = tmp_path / "k8s"
+    root.mkdir()
+    (root / "api.yaml").write_bytes(text.encode())
+    fix.run(tmp_path, Config(select=("K8S007", "K8S017")), unsafe=True)
+    after = (root / "api.yaml").read_bytes().decode()
+    assert after == text.replace(
+        "    spec:\r\n", "    spec:\r\n      automountServiceAccountToken: false\r\n"
+    ) + ("        securityContext:\r\n          allowPrivilegeEscalation: false\r\n")
+
+
+def test_two_settings_of_one_container_share_one_new_security_context(tmp_path: Path) -> None:
+    after = _fix_k8s(tmp_path, POD.format(extra=""), "K8S006", "K8S016")
+    assert after.endswith(
+        "        securityContext:\n          runAsNonRoot: true\n"
+        "          readOnlyRootFilesystem: true\n"
+    ) or after.endswith(
+        "        securityContext:\n          readOnlyRootFilesystem: true\n"
+        "          runAsNonRoot: true\n"
+    )
+    assert after.count("securityContext:") == 1
+
+
+def test_a_flow_security_context_is_left_to_ruamel(tmp_path: Path) -> None:
+    text = POD.format(extra="        securityContext: {runAsNonRoot: true}\n")
+    after = _fix_k8s(tmp_path, text, "K8S007")
+    assert not [f for f in scan(tmp_path, Config(select=("K8S007",))).active]
+    assert "allowPrivilegeEscalation: false" in after
+
+
+def test_a_wrong_boolean_is_rewritten_in_place(tmp_path: Path) -> None:
+    extra = "        securityContext:\n          readOnlyRootFilesystem: False  # for now\n"
+    after = _fix_k8s(tmp_path, POD.format(extra=extra), "K8S016")
+    assert after == POD.format(extra=extra.replace("False", "true"))
+
+
+def test_runs_as_root_on_purpose_is_left_for_a_person(tmp_path: Path) -> None:
+    text = POD.format(extra="        securityContext:\n          runAsUser: 0\n")
+    assert _fix_k8s(tmp_path, text, "K8S006") == text
+
+
+def test_a_line_that_would_cut_a_block_scalar_is_not_inserted(tmp_path: Path) -> None:
+    # the script's last line looks like a comment: a line inserted above it would end the
+    # block scalar there; the reload check sees the changed script and ruamel.yaml does it
+    text = (
+        "services:\n  api:\n    build:\n      dockerfile_inline: |\n        FROM python:3.12\n"
+        "        # trailing note\n"
+    )
+    root = write_tree(tmp_path, {"docker-compose.yml": text})
+    fix.run(root, Config(select=("CMP003",)))
+    loaded = yaml.safe_load((root / "docker-compose.yml").read_text())
+    assert loaded["services"]["api"]["build"] == yaml.safe_load(text)["services"]["api"]["build"]
+    assert loaded["services"]["api"]["restart"] == "unless-stopped"
+
+
+def test_only_lines_are_added(tmp_path: Path) -> None:
+    # quoting, flow mappings, odd indentation and comments elsewhere stay byte for byte
+    text = (
+        "services:\n   api:   # the web process\n      image: 'ghcr.io/acme/api:1.4.2'\n"
+        '      environment: {LOG_LEVEL: "info",  WORKERS: 2}\n'
+        '      ports:\n      -   "8000:8000"\n'
+        "   worker:\n      image: ghcr.io/acme/api:1.4.2\n      command: [celery,  worker]\n"
+    )
+    root = write_tree(tmp_path, {"docker-compose.yml": text})
+    fix.run(root, Config(select=("CMP003",)))
+    after = (root / "docker-compose.yml").read_text().splitlines(keepends=True)
+    added = [line for line in after if "restart: unless-stopped" in line]
+    assert len(added) == 2
+    assert "".join(line for line in after if line not in added) == text
+
+
+@pytest.mark.parametrize(
+    ("code", "path", "text"),
+    [
+        # a fix before the command cannot win over a USER after it
+        ("DF001", "Dockerfile", 'FROM python:3.12-slim\nCMD ["python", "-m", "app"]\nUSER root\n'),
+        # runAsNonRoot next to a UID 0 written as a string: the rule still reports it
+        (
+            "K8S006",
+            "k8s/api.yaml",
+            POD.format(extra='        securityContext:\n          runAsUser: "0"\n'),
+        ),
+    ],
+)
+def test_a_fix_that_would_not_silence_its_rule_is_not_made_or_counted(
+    tmp_path: Path, code: str, path: str, text: str
+) -> None:
+    root = write_tree(tmp_path, {path: text})
+    done = run_cli("fix", root, "--unsafe", "--select", code)
+    assert done.returncode == 1
+    assert "fixed 0 finding(s)" in done.stderr and f"{code} not fixed" in done.stderr
+    assert (root / path).read_text() == text
+
+
+def test_remaining_findings_below_fail_on_are_counted_but_do_not_fail(tmp_path: Path) -> None:
+    # K8S016 is a note, and unsafe: without --unsafe it remains; the default --fail-on is warning
+    root = write_tree(tmp_path, {"k8s/api.yaml": POD.format(extra="")})
+    done = run_cli("fix", root, "--select", "K8S016")
+    assert done.returncode == 0
+    summary = "1 finding(s) of fixable rules remain, 0 of them at or above --fail-on warning"
+    assert summary in done.stderr
+    assert run_cli("fix", root, "--select", "K8S016", "--fail-on", "note").returncode == 1
+
+
+def test_client_timeouts_and_stderr_prints_keep_the_module_s_own_names(tmp_path: Path) -> None:
+    text = (
+        "import logging\nimport sys\n\nfrom aiohttp import ClientSession\n\n"
+        "logger = logging.getLogger(__name__)\n\n\n"
+        "async def fetch(url, out):\n"
+        "    print('fetching', url, file=sys.stderr)\n"
+        "    print('fetched', file=out)\n"
+        "    async with ClientSession() as session:\n"
+        "        return await session.get(url)\n"
+    )
+    root = write_tree(tmp_path, {"app/fetch.py": text})
+    done = fix.run(root, Config(select=("PY001", "PY007")), unsafe=True)
+    after = (root / "app" / "fetch.py").read_text()
+    assert "from aiohttp import ClientSession, ClientTimeout\n" in after
+    assert "async with ClientSession(timeout=ClientTimeout(total=10)) as session:" in after
+    assert "logger.warning(\"%s %s\", 'fetching', url)" in after
+    assert "print('fetched', file=out)" in after  # a stream of its own: left for a person
+    assert [f.code for f, _ in done.skipped] == ["PY007"]
+
+
+def test_a_required_limit_gets_a_bound_only_where_a_default_is_allowed(tmp_path: Path) -> None:
+    text = (
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        '@app.get("/calls")\ndef calls(limit: int) -> list[dict]:\n    return []\n\n\n'
+        '@app.get("/rows")\ndef rows(limit: int, offset: int) -> list[dict]:\n    return []\n'
+    )
+    root = write_tree(tmp_path, {"app/main.py": text})
+    done = fix.run(root, Config(select=("API005",)), unsafe=True)
+    after = (root / "app" / "main.py").read_text()
+    assert "def calls(limit: int = Query(..., le=100)) -> list[dict]:" in after
+    assert "def rows(limit: int, offset: int) -> list[dict]:" in after  # else a SyntaxError
+    assert [(f.line, why) for f, why in done.skipped] == [
+        (12, "a required parameter followed by ones without a default")
+    ]
+
+
+def test_a_new_security_context_is_indented_like_the_container_s_own_mappings(
+    tmp_path: Path,
+) -> None:
+    # the file indents by 2 at the top, the container by 4: the container's own wins
+    extra = "        resources:\n            limits:\n                memory: 256Mi\n"
+    after = _fix_k8s(tmp_path, POD.format(extra=extra), "K8S016")
+    assert after.endswith(
+        "                memory: 256Mi\n        securityContext:\n"
+        "            readOnlyRootFilesystem: true\n"
     )

@@ -5,35 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from analyzer import catalog, fix
 from analyzer.config import Config
 from analyzer.fix.base import FixOptions
 from analyzer.model import FixExample
 from analyzer.scan import scan
-from tests.conftest import REPO, write_tree
+from tests.conftest import write_tree
 
 # CMP007's fix needs a configured pin (never a guessed tag)
 OPTIONS = FixOptions(pins={"redis": "7.2-alpine", "ghcr.io/acme/api": "1.4.2"})
 
 
-def _also() -> dict[tuple[str, int], dict[str, str]]:
-    """The other files a fix example needs (`also:`), e.g. the settings module a flag is read
-    from; read from the YAML here because the catalog's FixExample does not carry them."""
-    out: dict[tuple[str, int], dict[str, str]] = {}
-    for source in sorted((REPO / "rules").glob("*.yaml")):
-        for entry in yaml.safe_load(source.read_text(encoding="utf-8")) or []:
-            for i, item in enumerate(entry.get("fix-examples") or []):
-                files = {str(a["path"]): str(a["text"]) for a in item.get("also") or []}
-                if files:
-                    out[(str(entry["code"]), i)] = files
-    return out
-
-
-ALSO = _also()
 CASES = [
-    pytest.param(rule.code, ex, ALSO.get((rule.code, i), {}), id=f"{rule.code}-{i}")
+    pytest.param(rule.code, ex, id=f"{rule.code}-{i}")
     for rule in catalog.load().values()
     for i, ex in enumerate(rule.fix_examples)
 ]
@@ -48,16 +33,16 @@ def test_every_fixable_rule_has_a_fixer_and_examples() -> None:
         assert rule.fix_safety in ("safe", "unsafe")
 
 
-@pytest.mark.parametrize(("code", "example", "also"), CASES)
-def test_fix_example_round_trip(
-    tmp_path: Path, code: str, example: FixExample, also: dict[str, str]
-) -> None:
+@pytest.mark.parametrize(("code", "example"), CASES)
+def test_fix_example_round_trip(tmp_path: Path, code: str, example: FixExample) -> None:
     ex = example
-    root = write_tree(tmp_path, {**also, ex.path: ex.before})
+    root = write_tree(tmp_path, {**dict(ex.also), ex.path: ex.before})
     config = Config(select=(code,))
     assert any(f.code == code for f in scan(root, config).active), "before must be reported"
     first = fix.run(root, config, unsafe=True, options=OPTIONS)
     assert (root / ex.path).read_text(encoding="utf-8") == ex.after
+    for path, text in ex.also:  # the files a fix reads are never edited
+        assert (root / path).read_text(encoding="utf-8") == text
     assert not [f for f in scan(root, config).active if f.code == code]
     assert not first.remaining
     second = fix.run(root, config, unsafe=True, options=OPTIONS)

@@ -57,6 +57,7 @@ class FixRun:
     refused: tuple[tuple[str, str], ...]  # (path, why the fixed text was thrown away)
     skipped: tuple[tuple[Finding, str], ...]  # eligible findings no fix could handle
     remaining: tuple[Finding, ...]  # active findings of fixable rules after the run
+    unconfirmed: tuple[Finding, ...] = ()  # a fixer edited for them, the re-scan still reports them
 
 
 def eligible(rule: Rule | None, unsafe: bool) -> bool:
@@ -96,7 +97,7 @@ def run(
     skipped: list[tuple[Finding, str]] = []
     for rel, findings in sorted(wanted.items()):
         path = Path(root) / rel
-        before = path.read_text(encoding="utf-8")
+        before = path.read_bytes().decode("utf-8")  # as it is: "\r\n" stays "\r\n"
         outcome = _fix_file(before, findings, options, FileContext(rel, Path(root)))
         skipped.extend(outcome.skipped)
         if not outcome.fixed or outcome.text == before:
@@ -106,19 +107,40 @@ def run(
             refused.append((rel, problem))
             continue
         changes.append(FileChange(rel, before, outcome.text, outcome.fixed))
-    fixed_ids = {id(f) for c in changes for f in c.fixed}
-    if write and changes:
-        for change in changes:
-            (Path(root) / change.path).write_text(change.after, encoding="utf-8")
-        after = scan(root, config, targets, jobs=jobs)
-        remaining = tuple(f for f in after.active if _fixable(after.rules.get(f.code)))
-    else:
+    if not write or not changes:
+        fixed_ids = {id(f) for c in changes for f in c.fixed}
         remaining = tuple(
             f
             for f in result.active
             if _fixable(result.rules.get(f.code)) and id(f) not in fixed_ids
         )
-    return FixRun(tuple(changes), tuple(refused), tuple(skipped), remaining)
+        return FixRun(tuple(changes), tuple(refused), tuple(skipped), remaining)
+    for change in changes:
+        (Path(root) / change.path).write_bytes(change.after.encode("utf-8"))
+    after = scan(root, config, targets, jobs=jobs)
+    kept, unconfirmed = _confirmed(root, changes, after.active)
+    if len(kept) < len(changes):  # a file was put back: what remains is judged on it
+        after = scan(root, config, targets, jobs=jobs)
+    remaining = tuple(f for f in after.active if _fixable(after.rules.get(f.code)))
+    return FixRun(kept, tuple(refused), tuple(skipped), remaining, unconfirmed)
+
+
+def _confirmed(
+    root: Path, changes: list[FileChange], active: Sequence[Finding]
+) -> tuple[tuple[FileChange, ...], tuple[Finding, ...]]:
+    """Only what the re-scan no longer reports counts as fixed; a changed file none of whose
+    fixes the re-scan confirms is put back as it was (the fixer was wrong about it)."""
+    present = {f.fingerprint for f in active}
+    kept: list[FileChange] = []
+    unconfirmed: list[Finding] = []
+    for change in changes:
+        done = tuple(f for f in change.fixed if f.fingerprint not in present)
+        unconfirmed.extend(f for f in change.fixed if f.fingerprint in present)
+        if done:
+            kept.append(FileChange(change.path, change.before, change.after, done))
+        else:
+            (Path(root) / change.path).write_bytes(change.before.encode("utf-8"))
+    return tuple(kept), tuple(unconfirmed)
 
 
 def _fixable(rule: Rule | None) -> bool:

@@ -39,14 +39,18 @@ def fix(
             continue
         commands = stage.of("CMD", "ENTRYPOINT")
         at = commands[-1].line - 1 if commands else stage.instructions[-1].end_line
+        if any(u.line > at for u in stage.of("USER")):
+            skipped.append((f, "the stage switches user after its command; a person must decide"))
+            continue
         while commands and at > 0 and lines[at - 1].lstrip().startswith("#"):
             at -= 1  # keep the command's own comment next to it
         inserts.setdefault(at, []).append(f)
+    eol = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
     for at in sorted(inserts, reverse=True):
         indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())] if at < len(lines) else ""
         if at >= len(lines) and lines and not lines[-1].endswith("\n"):
-            lines[-1] += "\n"
-        lines.insert(at, f"{indent}{USER_LINE}\n")
+            lines[-1] += eol
+        lines.insert(at, f"{indent}{USER_LINE}{eol}")
     fixed = tuple(f for fs in inserts.values() for f in fs)
     return FileFix("".join(lines) if fixed else text, fixed, tuple(skipped))
 

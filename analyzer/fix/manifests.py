@@ -14,12 +14,14 @@ from __future__ import annotations
 import difflib
 import io
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
+from analyzer.fix import yamllines
 from analyzer.fix.base import FileContext, FileFix, FixOptions
 from analyzer.model import Finding
 
@@ -34,6 +36,26 @@ def fix(
     options: FixOptions,
     context: FileContext | None = None,
 ) -> FileFix:
+    """Inserted lines where they can do (`yamllines`), ruamel.yaml for the rest.
+
+    ruamel.yaml works on the text the inserted lines left, so the findings it
+    gets are moved to where their lines now stand, and mapped back when done.
+    """
+    lines = yamllines.fix(text, [f for f in findings if f.code in yamllines.CODES])
+    rest = [f for f in findings if f.code not in yamllines.CODES] + [f for f, _ in lines.left]
+    if not rest:
+        return FileFix(lines.text, lines.fixed, lines.refused)
+    pairs = [(f, replace(f, line=None if f.line is None else lines.moved(f.line))) for f in rest]
+    outcome = _with_ruamel(lines.text, [m for _, m in pairs], options)
+    original = {id(m): f for f, m in pairs}
+    return FileFix(
+        outcome.text,
+        lines.fixed + tuple(original[id(m)] for m in outcome.fixed),
+        lines.refused + tuple((original[id(m)], why) for m, why in outcome.skipped),
+    )
+
+
+def _with_ruamel(text: str, findings: Sequence[Finding], options: FixOptions) -> FileFix:
     try:
         yaml, docs = _load(text)
     except Exception as exc:  # ruamel's errors have no common base worth naming
@@ -259,6 +281,8 @@ def _container_setting(
     if context is None:
         context = CommentedMap()
         container["securityContext"] = context
+    elif isinstance(context, CommentedMap) and context.fa.flow_style():
+        changed.add(_key_line(container, "securityContext"))  # `{...}` is rewritten in place
     if not isinstance(context, CommentedMap):
         return "securityContext is not a mapping"
     if key in context:

@@ -12,6 +12,7 @@ right after the imports.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Sequence
 
@@ -26,6 +27,8 @@ from analyzer.parsers.python import collect_imports
 CODES = ("PY001", "PY007", "PY011", "PY012", "API005", "API006", "API014")
 
 _LOG_MESSAGE = '"unexpected error"'
+_IMPORT_SYS = re.compile(r"^import sys\s*(?:#.*)?$", re.MULTILINE)
+_TWILIO_HTTP_CLIENT_POSITION = 5  # Client(username, password, account_sid, region, http_client)
 _DEBUG_FLAGS = ("debug", "reload")
 
 
@@ -46,6 +49,8 @@ def fix(
         new = _ensure_logger(new, fixer.logger)
     if fixer.needs_query:
         new = _ensure_from_import(new, "fastapi", "Query")
+    for source, name in dict.fromkeys(fixer.imports):
+        new = _ensure_from_import(new, source, name)
     gzip = [f for f in findings if f.code == "API006"]
     if gzip:
         new = _add_gzip(new, text, gzip, fixer)
@@ -79,8 +84,11 @@ class _Fixer(cst.CSTTransformer):
         self.done: set[int] = set()
         self.reasons: dict[int, str] = {}
         self.logger = _logger_name(text)
+        self.imports_sys = bool(_IMPORT_SYS.search(text))
         self.needs_logger = False
         self.needs_query = False
+        self.imports: list[tuple[str, str]] = []  # (module, name) a fix refers to
+        self.may_default: set[int] = set()  # required parameters a default can be given to
         self.bounded = 0  # parameters given a bound so far: tells a def it grew
         self._defs: list[int] = []  # `bounded` when each enclosing def was entered
         # ruff/black's default line length, or the longest line the file already has
@@ -130,7 +138,32 @@ class _Fixer(cst.CSTTransformer):
         if debug and isinstance(result, cst.Call):
             line = self.get_metadata(PositionProvider, original).start.line
             result = self._debug_off(result, debug, line)
+        if timeouts and isinstance(result, cst.Call) and result is not updated:
+            result = self._fit(original, updated, result)
         return result
+
+    def _fit(self, original: cst.Call, before: cst.Call, after: cst.Call) -> cst.Call:
+        """An argument that pushes a one-line call past the line length: one per line, with
+        the magic trailing comma, as ruff format and black lay it out."""
+        where: CodeRange = self.get_metadata(PositionProvider, original)
+        if where.start.line != where.end.line or not after.args:
+            return after
+        code = cst.Module(body=[]).code_for_node
+        line = self.lines[where.start.line - 1]
+        if len(line) + len(code(after)) - len(code(before)) <= self.max_line:
+            return after
+        indent = line[: len(line) - len(line.lstrip())]
+        args = list(after.args)
+        laid = [
+            a.with_changes(
+                comma=cst.Comma(
+                    whitespace_before=cst.SimpleWhitespace(""),
+                    whitespace_after=_newline(indent if i == len(args) - 1 else indent + "    "),
+                )
+            )
+            for i, a in enumerate(args)
+        ]
+        return after.with_changes(whitespace_before_args=_newline(indent + "    "), args=laid)
 
     def _timeout(self, call: cst.Call, findings: list[Finding]) -> cst.Call:
         value = cst.parse_expression(number(self.options.timeout))
@@ -147,8 +180,42 @@ class _Fixer(cst.CSTTransformer):
         ):
             self._mark(findings)
             return call.with_changes(args=_append_arg(call.args, _kwarg("timeout", value)))
+        if existing is None and anchors == {"timeout:aiohttp.ClientSession"}:
+            return self._aiohttp_timeout(call, findings, value)
+        if anchors == {"timeout:twilio.rest.Client"}:
+            return self._twilio_timeout(call, findings, value)
         self._skip(findings, "this client takes its timeout in another form; see the rule's fix")
         return call
+
+    def _aiohttp_timeout(
+        self, call: cst.Call, findings: list[Finding], value: cst.BaseExpression
+    ) -> cst.Call:
+        """`timeout=ClientTimeout(total=N)`, spelled through the name the session came by."""
+        if isinstance(call.func, cst.Attribute):  # aiohttp.ClientSession, aiohttp.client.…
+            timeout: cst.BaseExpression = call.func.with_changes(attr=cst.Name("ClientTimeout"))
+        elif isinstance(call.func, cst.Name) and call.func.value == "ClientSession":
+            timeout = cst.Name("ClientTimeout")
+            self.imports.append(("aiohttp", "ClientTimeout"))
+        else:  # imported under another name: which module it came from is not visible here
+            self._skip(findings, "ClientSession is imported under another name")
+            return call
+        arg = _kwarg("timeout", cst.Call(timeout, args=[_kwarg("total", value)]))
+        self._mark(findings)
+        return call.with_changes(args=_append_arg(call.args, arg))
+
+    def _twilio_timeout(
+        self, call: cst.Call, findings: list[Finding], value: cst.BaseExpression
+    ) -> cst.Call:
+        """`http_client=TwilioHttpClient(timeout=N)`: the client Twilio builds when given
+        none, with a timeout; anything else about the requests stays as it was."""
+        positional = [a for a in call.args if a.keyword is None]
+        if len(positional) >= _TWILIO_HTTP_CLIENT_POSITION or any(a.star for a in call.args):
+            self._skip(findings, "the Client's arguments may already reach `http_client`")
+            return call
+        client = cst.Call(cst.Name("TwilioHttpClient"), args=[_kwarg("timeout", value)])
+        self.imports.append(("twilio.http.http_client", "TwilioHttpClient"))
+        self._mark(findings)
+        return call.with_changes(args=_append_arg(call.args, _kwarg("http_client", client)))
 
     def _print(self, call: cst.Call, findings: list[Finding]) -> cst.BaseExpression:
         if not (isinstance(call.func, cst.Name) and call.func.value == "print"):
@@ -156,19 +223,35 @@ class _Fixer(cst.CSTTransformer):
         if self.logger is None:
             self._skip(findings, "the module binds `logger` to something else")
             return call
-        args = [a for a in call.args if _kw(a) != "flush"]
-        if not args or any(a.keyword is not None or a.star for a in args):
+        stream = next((a.value for a in call.args if _kw(a) == "file"), None)
+        level = self._print_level(stream)
+        args = [a for a in call.args if _kw(a) not in ("flush", "file")]
+        if level is None or not args or any(a.keyword is not None or a.star for a in args):
             self._skip(findings, "print() with sep=/end=/file= or unpacking is left for a person")
             return call
         self._mark(findings)
         self.needs_logger = True
-        func = cst.Attribute(value=cst.Name(self.logger), attr=cst.Name("info"))
+        func = cst.Attribute(value=cst.Name(self.logger), attr=cst.Name(level))
         if len(args) == 1:
             return call.with_changes(
                 func=func, args=[args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
             )
         fmt = cst.Arg(cst.SimpleString('"' + " ".join(["%s"] * len(args)) + '"'))
         return call.with_changes(func=func, args=_append_arg([fmt], *args))
+
+    def _print_level(self, stream: cst.BaseExpression | None) -> str | None:
+        """`info` for standard output; `warning` for standard error, where diagnostics go
+        (not `error`: error reports page people, and a print to stderr never did)."""
+        if stream is None:
+            return "info"
+        if (
+            isinstance(stream, cst.Attribute)
+            and isinstance(stream.value, cst.Name)
+            and stream.value.value == "sys"
+            and self.imports_sys
+        ):
+            return {"stdout": "info", "stderr": "warning"}.get(stream.attr.value)
+        return None
 
     def _debug_off(self, call: cst.Call, findings: list[Finding], line: int) -> cst.Call:
         """The flag read from the module's settings when they declare it, else plain `False`."""
@@ -223,6 +306,7 @@ class _Fixer(cst.CSTTransformer):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._defs.append(self.bounded)
+        self.may_default.update(id(p) for p in _may_take_default(node.params))
 
     def leave_FunctionDef(
         self, original: cst.FunctionDef, updated: cst.FunctionDef
@@ -258,27 +342,19 @@ class _Fixer(cst.CSTTransformer):
         text = self.lines[head - 1]
         indent = text[: len(text) - len(text.lstrip())]
 
-        def newline(to: str) -> cst.ParenthesizedWhitespace:
-            return cst.ParenthesizedWhitespace(
-                first_line=cst.TrailingWhitespace(),
-                empty_lines=[],
-                indent=False,
-                last_line=cst.SimpleWhitespace(to),
-            )
-
         items = list(params.params)
         laid = [
             p.with_changes(
                 whitespace_after_param=cst.SimpleWhitespace(""),
                 comma=cst.Comma(
                     whitespace_before=cst.SimpleWhitespace(""),
-                    whitespace_after=newline(indent if i == len(items) - 1 else indent + "    "),
+                    whitespace_after=_newline(indent if i == len(items) - 1 else indent + "    "),
                 ),
             )
             for i, p in enumerate(items)
         ]
         return updated.with_changes(
-            whitespace_before_params=newline(indent + "    "),
+            whitespace_before_params=_newline(indent + "    "),
             params=params.with_changes(params=laid),
         )
 
@@ -297,12 +373,21 @@ class _Fixer(cst.CSTTransformer):
             self._mark(found)
             patched = query.with_changes(args=_append_arg(query.args, le))
             return cst.ensure_type(updated.deep_replace(query, patched), cst.Param)
-        if default is None:
-            self._skip(found, "a required parameter gets its bound by hand")
+        if default is None and id(original) not in self.may_default:
+            self._skip(found, "a required parameter followed by ones without a default")
             return updated
         self._mark(found)
         self.needs_query = True
-        call = cst.Call(cst.Name("Query"), args=[cst.Arg(default, comma=_comma()), le])
+        first = default if default is not None else cst.Ellipsis()  # `...`: still required
+        call = cst.Call(cst.Name("Query"), args=[cst.Arg(first, comma=_comma()), le])
+        if default is None:  # `limit: int` -> `limit: int = Query(..., le=100)`
+            return updated.with_changes(
+                default=call,
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(" " if updated.annotation else ""),
+                    whitespace_after=cst.SimpleWhitespace(" " if updated.annotation else ""),
+                ),
+            )
         return updated.with_changes(default=call)
 
 
@@ -426,6 +511,29 @@ def _append_arg(args: Sequence[cst.Arg], *new: cst.Arg) -> list[cst.Arg]:
         else:
             out[-1] = last.with_changes(comma=between)
             out.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+    return out
+
+
+def _newline(to: str) -> cst.ParenthesizedWhitespace:
+    """A line break inside brackets, the next line starting with `to`."""
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=[],
+        indent=False,
+        last_line=cst.SimpleWhitespace(to),
+    )
+
+
+def _may_take_default(params: cst.Parameters) -> list[cst.Param]:
+    """Required parameters that can be given a default and keep the signature valid:
+    keyword-only ones, and positional ones with no required parameter after them."""
+    out = list(params.kwonly_params)
+    for p in reversed(params.params):
+        if p.default is not None:
+            continue
+        if any(q.default is None for q in params.params[params.params.index(p) + 1 :]):
+            break
+        out.append(p)
     return out
 
 
