@@ -116,11 +116,12 @@ def summarize(mod: PyModule) -> PySummary:
     from analyzer.pyfacts.fastapi import module_facts
 
     app = mod.is_app_code
+    api = module_facts(mod)
     return PySummary(
         path=mod.path,
         module=mod.module,
-        imports=mod.imports,
-        api=module_facts(mod),
+        imports=api.reexports,  # the same mapping: pickled (sent, cached) once
+        api=api,
         env_needs=tuple(judge.module_needs(mod)) if app else (),
         classes=judge.class_infos(mod),
         instantiated=judge.instantiated(mod) if app else {},

@@ -61,7 +61,21 @@ def _item(s: cr.ItemStatus) -> dict[str, Any]:
 
 
 def render(result: ScanResult, *, color: bool = False) -> str:
-    return json.dumps(document(result), indent=2) + "\n"
+    """The document with one finding (one checklist item) per line.
+
+    Readable in a terminal or a diff, and written by json's C encoder: with
+    `indent=` json falls back to its pure-Python encoder, which took longer
+    than the rest of a warm re-scan on a large repository.
+    """
+    lines = []
+    for key, value in document(result).items():
+        head = f"  {json.dumps(key)}: "
+        if isinstance(value, list) and value:
+            items = ",\n".join(f"    {json.dumps(v)}" for v in value)
+            lines.append(f"{head}[\n{items}\n  ]")
+        else:
+            lines.append(head + json.dumps(value))
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def _finding(f: Finding, result: ScanResult) -> dict[str, Any]:
