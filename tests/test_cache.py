@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import pickle
 import shutil
 import stat
 import subprocess
@@ -16,6 +18,7 @@ import pytest
 import analyzer
 from analyzer import cache, catalog
 from analyzer.config import Config
+from analyzer.model import FileResult
 from analyzer.scan import scan
 from tests.conftest import REPO, run_cli, write_tree
 
@@ -289,3 +292,45 @@ def test_parallel_scan_reads_hits_in_the_main_process(repo: Path, cache_dir: Pat
     assert [f.fingerprint for f in second.findings if f.path != "app/mod3.py"] == [
         f.fingerprint for f in changed
     ]
+
+
+class _NoSyntaxTrees(pickle.Unpickler):
+    """Refuses to build any `ast` node: what a cache entry holds must not need one."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if module in ("ast", "_ast"):
+            raise AssertionError(f"a syntax tree node ({module}.{name}) left the worker")
+        return super().find_class(module, name)
+
+
+def test_python_facts_leave_extraction_as_summaries_without_trees(tmp_path: Path) -> None:
+    """The judge, the evidence and the cache read summaries; a tree is ~50x its source."""
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            **FILES,
+            "app/settings.py": (
+                "from pydantic_settings import BaseSettings\n\n\n"
+                "class Settings(BaseSettings):\n    database_url: str\n\n\nsettings = Settings()\n"
+            ),
+            "app/tasks.py": (
+                "import requests\nfrom celery import shared_task\n\n\n"
+                "@shared_task\ndef ping():\n    requests.get('https://x.example', timeout=5)\n"
+            ),
+        },
+    )
+    results = scan_results(root)
+    python = [r for r in results if r.kind == "python"]
+    assert python and all(r.facts is not None for r in python)
+    for r in python:
+        _NoSyntaxTrees(io.BytesIO(pickle.dumps(r))).load()
+    found = {f.code for f in scan(root, cache=False).findings}
+    assert {"API001", "PY003"} <= found  # the cross-file rules still see what they need
+
+
+def scan_results(root: Path) -> list[FileResult]:
+    from analyzer import discover
+    from analyzer.scan import Plan, extract
+
+    plan = Plan(str(root), frozenset(catalog.load()), 1_000_000)
+    return [extract(plan, c) for c in discover.discover(root, None, ())]

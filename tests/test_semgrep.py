@@ -155,3 +155,41 @@ def test_reports_list_semgrep_rules_as_skipped(tmp_path: Path) -> None:
     assert json.loads(proc.stdout)["skipped_rules"] == ["FE002", "FE003"]
     text = run_cli("scan", tmp_path, env={"PRODREADY_SEMGREP": "off"}).stdout
     assert "Rules skipped" in text and "FE002" in text
+
+
+@pytest.mark.slow
+@needs_semgrep
+def test_semgrep_runs_again_only_when_a_file_it_reads_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """Its start-up is most of a warm re-scan: unchanged frontend files reuse its hits."""
+    real = semgrep_engine.executable()
+    assert real is not None
+    log = tmp_path / "semgrep-runs.log"
+    wrapper = tmp_path / "semgrep-counting"
+    wrapper.write_text(f'#!/bin/sh\necho run >> "{log}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PRODREADY_SEMGREP", str(wrapper))
+    semgrep_engine.executable.cache_clear()  # it is looked up once per process
+    request.addfinalizer(semgrep_engine.executable.cache_clear)
+    monkeypatch.setenv("PRODREADY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PRODREADY_NO_CACHE", raising=False)
+    root = write_tree(tmp_path / "repo", {"web/src/Note.tsx": SINKS, "web/src/run.js": EVALS})
+
+    def runs_and_findings() -> tuple[int, list[tuple[str, str, int | None]]]:
+        found = sorted(
+            (f.code, f.path, f.line) for f in scan(root).findings if f.code in ("FE002", "FE003")
+        )
+        return len(log.read_text().splitlines()) if log.exists() else 0, found
+
+    first_runs, first = runs_and_findings()
+    again_runs, again = runs_and_findings()
+    assert first_runs == 1 and first
+    assert (again_runs, again) == (1, first)
+    (root / "web/src/run.js").write_text(EVALS + "export const again = (s) => eval(s);\n")
+    changed_runs, changed = runs_and_findings()
+    assert changed_runs == 2
+    assert (
+        len([f for f in changed if f[1] == "web/src/run.js"])
+        == len([f for f in first if f[1] == "web/src/run.js"]) + 1
+    )
