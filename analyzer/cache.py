@@ -199,29 +199,60 @@ def _xor(payload: bytes, secret: bytes) -> bytes:
     )
 
 
-def _path(folder: str, key: str) -> Path:
-    return Path(folder) / key[:2] / f"{key}.bin"
+def _path(folder: str, key: str, suffix: str = ".bin") -> Path:
+    """`.bin`: one file's result; `.memo`: an answer over many files (the judge's, semgrep's)."""
+    return Path(folder) / key[:2] / f"{key}{suffix}"
 
 
 def load(folder: str, key: str, data: bytes) -> FileResult | None:
     """The cached result, or None: absent, torn, corrupt or not written by us is a miss."""
-    result = load_value(folder, key, data)
-    return result if isinstance(result, FileResult) else None
+    found = load_with_digest(folder, key, data)
+    return found[0] if found is not None else None
+
+
+def load_with_digest(folder: str, key: str, data: bytes) -> tuple[FileResult, str] | None:
+    """The cached result and the digest of what it pickles to (see `digest`)."""
+    found = _load(folder, key, data, ".bin")
+    if found is None or not isinstance(found[0], FileResult):
+        return None
+    return found[0], found[1]
 
 
 def load_value(folder: str, key: str, data: bytes) -> object | None:
-    """Any cached value (a file's result, an engine's hits over several files), or None."""
-    path = _path(folder, key)
-    result = _read(path, key, data)
-    STATS["hits" if result is not None else "misses"] += 1
-    if result is None:
+    """A cached answer over several files (the judge's, an engine's hits), or None."""
+    found = _load(folder, key, data, ".memo")
+    return found[0] if found is not None else None
+
+
+def digest(value: object) -> str | None:
+    """What `value` pickles to, hashed: equal facts give equal digests, whatever the process.
+
+    Records keep sets as sorted tuples for that reason. A digest that differs for equal
+    values only costs a miss of the judge's memo, never a stale answer. None: unpicklable.
+    """
+    try:
+        return _digest(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:
+        return None
+
+
+def _digest(plain: bytes) -> str:
+    return hashlib.sha256(plain).hexdigest()
+
+
+def _load(folder: str, key: str, data: bytes, suffix: str) -> tuple[object, str] | None:
+    path = _path(folder, key, suffix)
+    found = _read(path, key, data)
+    prefix = "" if suffix == ".bin" else "memo-"
+    STATS[prefix + ("hits" if found is not None else "misses")] += 1
+    if found is None:
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # recently used: pruned last
-    return result
+    return found
 
 
-def _read(path: Path, key: str, data: bytes) -> object | None:
+def _read(path: Path, key: str, data: bytes) -> tuple[object, str] | None:
     try:
         blob = path.read_bytes()
     except OSError:
@@ -233,29 +264,34 @@ def _read(path: Path, key: str, data: bytes) -> object | None:
     if not hmac.compare_digest(tag, hmac.new(secret, body, "sha256").digest()[:_TAG]):
         return None
     try:
-        result: object = pickle.loads(zlib.decompress(_xor(body, secret)))
+        plain = zlib.decompress(_xor(body, secret))
+        result: object = pickle.loads(plain)
     except Exception:  # authenticated yet unreadable (a class renamed under us): a miss
         return None
-    return result
+    return result, _digest(plain)
 
 
-def store(folder: str, key: str, data: bytes, result: FileResult) -> bool:
-    """Write the entry atomically; False (and nothing written) when it cannot be."""
+def store(folder: str, key: str, data: bytes, result: FileResult) -> str | None:
+    """Write the entry atomically; the result's digest, or None when nothing was written."""
     if result.kind in NOT_CACHED_KINDS:
-        return False
-    return store_value(folder, key, data, result)
+        return None
+    return _store(folder, key, data, result, ".bin")
 
 
-def store_value(folder: str, key: str, data: bytes, value: object) -> bool:
-    """`store` for any picklable value, encrypted with `data` (the files it was made from)."""
+def store_value(folder: str, key: str, data: bytes, value: object) -> str | None:
+    """Keep an answer over several files, encrypted with `data` (what it was made from)."""
+    return _store(folder, key, data, value, ".memo")
+
+
+def _store(folder: str, key: str, data: bytes, value: object, suffix: str) -> str | None:
     secret = _secret(data, key)
     try:
         plain = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # facts a check left unpicklable: just not cached
-        return False
+        return None
     body = _xor(zlib.compress(plain, 1), secret)
     blob = _MAGIC + hmac.new(secret, body, "sha256").digest()[:_TAG] + body
-    target = _path(folder, key)
+    target = _path(folder, key, suffix)
     tmp = None
     try:
         target.parent.mkdir(mode=0o700, exist_ok=True)
@@ -263,13 +299,13 @@ def store_value(folder: str, key: str, data: bytes, value: object) -> bool:
         with os.fdopen(fd, "wb") as fh:
             fh.write(blob)
         os.replace(tmp, target)
-        STATS["writes"] += 1
-        return True
+        STATS["writes" if suffix == ".bin" else "memo-writes"] += 1
+        return _digest(plain)
     except OSError:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        return False
+        return None
 
 
 def prune(folder: str, limit: int | None = None) -> int:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pathspec
 
@@ -31,6 +31,7 @@ from analyzer.checks import registry
 from analyzer.config import Config
 from analyzer.engines import semgrep_engine
 from analyzer.errors import UsageError
+from analyzer.evidence import Evidence
 from analyzer.model import BinaryFile, FileResult, Finding, Rule, ScanResult, Silencer, SourceFile
 from analyzer.parsers import ParseError
 from analyzer.parsers.python import PyModule
@@ -143,6 +144,7 @@ def scan(
         results, findings, everything = _extract_and_judge(
             root, config, plan, candidates, paths, jobs, bar
         )
+        found_evidence = _evidence(plan, everything) if collect_evidence else ()
     if plan.cache is not None:
         result_cache.prune(plan.cache.folder)
     findings = [f for f in findings if f.code in rules]
@@ -161,7 +163,7 @@ def scan(
         files_scanned=len(results),
         kinds=dict(sorted(kinds.items())),
         skipped_rules=semgrep_engine.skipped_rules(frozenset(rules)),
-        evidence=evidence.collect(everything) if collect_evidence else (),
+        evidence=found_evidence,
         silencers=_silencers(results, config),
     )
 
@@ -227,7 +229,7 @@ def _extract_and_judge(
     paths: Sequence[Path] | None,
     jobs: int,
     bar: progress.Bar | None = None,
-) -> tuple[list[FileResult], list[Finding], list[FileResult]]:
+) -> tuple[list[FileResult], list[Finding], list[Extracted]]:
     """(results of the scanned files, their findings, every result the judge saw)."""
     named = {c.path for c in candidates}
     if paths is not None:
@@ -240,19 +242,59 @@ def _extract_and_judge(
         context = []
     if bar is not None:
         bar.start(len(candidates) + len(context))
-    results = _extract_all(plan, candidates, jobs, config, bar)
+    extracted = _extract_all(plan, candidates, jobs, config, bar)
+    results = [r for r, _ in extracted]
     findings: list[Finding] = [f for r in results for f in r.findings]
     if paths is None:
-        findings.extend(_judge(plan, results))
-        return results, findings, results
-    else:
-        # A hook run names a few files, but "no autoscaler targets this Deployment" is only
-        # true of the whole repository: judge with every file's facts, report on the named ones.
-        # Their facts come from the cache when an earlier run saw the same bytes.
-        context_plan = replace(plan, codes=frozenset())  # parse only, run no file rules
-        everything = results + _extract_all(context_plan, context, jobs, config, bar)
-        findings.extend(f for f in _judge(plan, everything) if f.path in named)
+        findings.extend(_judged(plan, extracted))
+        return results, findings, extracted
+    # A hook run names a few files, but "no autoscaler targets this Deployment" is only
+    # true of the whole repository: judge with every file's facts, report on the named ones.
+    # Their facts come from the cache when an earlier run saw the same bytes.
+    context_plan = replace(plan, codes=frozenset())  # parse only, run no file rules
+    everything = extracted + _extract_all(context_plan, context, jobs, config, bar)
+    findings.extend(f for f in _judged(plan, everything) if f.path in named)
     return results, findings, everything
+
+
+def _judged(plan: Plan, extracted: list[Extracted]) -> list[Finding]:
+    results = [r for r, _ in extracted]
+    return list(_memo(plan, "judge", extracted, lambda: tuple(_judge(plan, results))))
+
+
+def _evidence(plan: Plan, extracted: list[Extracted]) -> tuple[Evidence, ...]:
+    results = [r for r, _ in extracted]
+    return _memo(plan, "evidence", extracted, lambda: evidence.collect(results))
+
+
+M = TypeVar("M", tuple[Finding, ...], tuple[Evidence, ...])
+
+
+def _memo(plan: Plan, what: str, extracted: list[Extracted], compute: Callable[[], M]) -> M:
+    """The judge's (or the evidence's) answer, reused when every file's facts are unchanged.
+
+    Repository rules read facts only, so the digests of every file's result (path, kind,
+    facts, findings) key their answer: a re-scan after edits that change no fact (a
+    comment, a blank line at the end, a file touched and saved as it was) skips them.
+    """
+    digests = [d for _, d in extracted]
+    if plan.cache is None or plan.debug or any(d is None for d in digests):
+        return compute()
+    h = hashlib.sha256(f"{plan.cache.full}\0{what}\0".encode())
+    for (r, _), d in zip(extracted, digests, strict=True):
+        h.update(f"{r.path}\0{r.kind}\0{d}\n".encode("utf-8", "surrogateescape"))
+    key = h.hexdigest()
+    data = "".join(str(d) for d in digests).encode()
+    found = result_cache.load_value(plan.cache.folder, key, data)
+    if isinstance(found, tuple):
+        return found  # type: ignore[return-value]
+    answer = compute()
+    if not any(
+        isinstance(x, Finding) and x.code == FILE_NOT_SCANNED and "internal error" in x.message
+        for x in answer
+    ):
+        result_cache.store_value(plan.cache.folder, key, data, answer)
+    return answer
 
 
 def _is_context(rel: str) -> bool:
@@ -278,18 +320,21 @@ def _yield_to_specific(findings: list[Finding], rules: dict[str, Rule]) -> list[
     return [f for f in findings if f.code != GENERIC_SECRET or (f.path, f.line) not in specific]
 
 
+# A result and its digest (`cache.digest`); the digest is None without a cache.
+Extracted = tuple[FileResult, "str | None"]
+
+
 def _extract_all(
     plan: Plan,
     candidates: list[discover.Candidate],
     jobs: int,
     config: Config,
     bar: progress.Bar | None = None,
-) -> list[FileResult]:
-    out: list[FileResult] = []
+) -> list[Extracted]:
     if jobs > 1 and len(candidates) >= PARALLEL_THRESHOLD:
         # Cache hits are read here: a worker would unpickle an entry only to pickle it again
         # for the trip back, which costs more than reading it in this process.
-        found: dict[int, FileResult] = {}
+        found: dict[int, Extracted] = {}
         for i, c in enumerate(candidates):
             data = _bytes_for_cache(plan, c)
             hit = _cached(plan, c, data) if data is not None else None
@@ -298,7 +343,7 @@ def _extract_all(
                 if bar is not None:
                     bar.advance()
         missed = [c for i, c in enumerate(candidates) if i not in found]
-        done: Iterable[FileResult] = ()
+        done: Iterable[Extracted] = ()
         if len(missed) >= PARALLEL_THRESHOLD:
             chunk = max(8, len(missed) // (jobs * 8))
             with ProcessPoolExecutor(
@@ -312,8 +357,9 @@ def _extract_all(
             done = list(_ticking((_extract_missed(plan, c) for c in missed), bar))
         fresh = iter(done)
         return [found[i] if i in found else next(fresh) for i in range(len(candidates))]
+    out: list[Extracted] = []
     for c in candidates:
-        out.append(extract(plan, c))
+        out.append(_extract_one(plan, c))
         if bar is not None:
             bar.advance()
     return out
@@ -349,7 +395,7 @@ def _few_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _ticking(results: Iterable[FileResult], bar: progress.Bar | None) -> Iterator[FileResult]:
+def _ticking(results: Iterable[Extracted], bar: progress.Bar | None) -> Iterator[Extracted]:
     for r in results:
         if bar is not None:
             bar.advance()
@@ -358,11 +404,20 @@ def _ticking(results: Iterable[FileResult], bar: progress.Bar | None) -> Iterato
 
 def extract(plan: Plan, candidate: discover.Candidate) -> FileResult:
     """One file, start to end; never raises, so one odd file cannot stop a scan."""
+    return _extract_one(plan, candidate)[0]
+
+
+def _extract_one(plan: Plan, candidate: discover.Candidate) -> Extracted:
     data = _bytes_for_cache(plan, candidate)
     if plan.cache is None or data is None:
-        return _extract_bounded(plan, candidate, None)
+        return _uncached(plan, candidate)
     hit = _cached(plan, candidate, data)
     return hit if hit is not None else _extract_and_store(plan, candidate, data)
+
+
+def _uncached(plan: Plan, candidate: discover.Candidate) -> Extracted:
+    result = _extract_bounded(plan, candidate, None)
+    return result, (result_cache.digest(result) if plan.cache is not None else None)
 
 
 def _cache_salts(plan: Plan) -> tuple[str, ...]:
@@ -371,31 +426,34 @@ def _cache_salts(plan: Plan) -> tuple[str, ...]:
     return (plan.cache.full,) if plan.codes else (plan.cache.full, plan.cache.facts)
 
 
-def _cached(plan: Plan, candidate: discover.Candidate, data: bytes) -> FileResult | None:
+def _cached(plan: Plan, candidate: discover.Candidate, data: bytes) -> Extracted | None:
     if plan.cache is None:
         return None
     for salt in _cache_salts(plan):
         key = result_cache.entry_key(salt, candidate.path, data)
-        hit = result_cache.load(plan.cache.folder, key, data)
-        if hit is not None and hit.path == candidate.path:
+        hit = result_cache.load_with_digest(plan.cache.folder, key, data)
+        if hit is not None and hit[0].path == candidate.path:
             return hit
     return None
 
 
-def _extract_missed(plan: Plan, candidate: discover.Candidate) -> FileResult:
+def _extract_missed(plan: Plan, candidate: discover.Candidate) -> Extracted:
     """A file the cache did not have (looked up already): extract it and store the result."""
     data = _bytes_for_cache(plan, candidate)
     if plan.cache is None or data is None:
-        return _extract_bounded(plan, candidate, None)
+        return _uncached(plan, candidate)
     return _extract_and_store(plan, candidate, data)
 
 
-def _extract_and_store(plan: Plan, candidate: discover.Candidate, data: bytes) -> FileResult:
+def _extract_and_store(plan: Plan, candidate: discover.Candidate, data: bytes) -> Extracted:
     result = _extract_bounded(plan, candidate, data)
+    digest = None
     if plan.cache is not None and _cacheable(result, plan):
         key = result_cache.entry_key(_cache_salts(plan)[-1], candidate.path, data)
-        result_cache.store(plan.cache.folder, key, data, result)
-    return result
+        digest = result_cache.store(plan.cache.folder, key, data, result)
+    if digest is None and plan.cache is not None:
+        digest = result_cache.digest(result)
+    return result, digest
 
 
 def _bytes_for_cache(plan: Plan, candidate: discover.Candidate) -> bytes | None:

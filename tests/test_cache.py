@@ -334,3 +334,42 @@ def scan_results(root: Path) -> list[FileResult]:
 
     plan = Plan(str(root), frozenset(catalog.load()), 1_000_000)
     return [extract(plan, c) for c in discover.discover(root, None, ())]
+
+
+def _judged(root: Path, config: Config | None = None) -> list[tuple[str, str, int | None, str]]:
+    return summary(scan(root, config or Config()))
+
+
+def test_judge_answer_is_reused_when_no_file_facts_changed(repo: Path, cache_dir: Path) -> None:
+    """A comment at the end of a module changes its bytes, not its facts: no new judgement."""
+    first = _judged(repo)
+    with (repo / "app/main.py").open("a") as fh:
+        fh.write("# reviewed\n")
+    cache.STATS.clear()
+    again = _judged(repo)
+    assert cache.STATS["misses"] == 1  # the edited file is parsed and checked again
+    assert cache.STATS["memo-hits"] == 2 and cache.STATS["memo-misses"] == 0  # judge, evidence
+    assert again == first
+
+
+def test_judge_runs_again_when_a_fact_changes(repo: Path, cache_dir: Path) -> None:
+    before = _judged(repo)
+    assert not [f for f in before if f[0] == "API001" and "/orders" in f[3]]
+    with (repo / "app/main.py").open("a") as fh:
+        fh.write("\n\n@app.post('/orders')\ndef create_order():\n    return {}\n")
+    cache.STATS.clear()
+    after = scan(repo, Config())
+    assert cache.STATS["memo-misses"] == 2 and cache.STATS["memo-hits"] == 0
+    routes = [f for f in after.findings if f.code == "API001"]
+    assert any("POST /orders" in f.message for f in routes), [f.message for f in routes]
+    assert summary(after) == summary(scan(repo, Config(), cache=False))
+
+
+def test_judge_answer_is_not_reused_under_other_settings(repo: Path, cache_dir: Path) -> None:
+    """Same files, a route declared public: the memo is keyed by the settings too."""
+    flagged = [f for f in _judged(repo) if f[0] == "API001"]
+    assert flagged
+    cache.STATS.clear()
+    public = _judged(repo, replace(Config(), public_routes=("/items",)))
+    assert cache.STATS["memo-hits"] == 0
+    assert not [f for f in public if f[0] == "API001"]

@@ -517,7 +517,7 @@ def _inherits(c: _SettingsClass, name: str, by_name: dict[str, _SettingsClass]) 
     return False
 
 
-def instantiated(mod: PyModule) -> dict[str, frozenset[str]]:
+def instantiated(mod: PyModule) -> dict[str, tuple[str, ...]]:
     """Class name -> keyword arguments it is called with in this module."""
     out: dict[str, set[str]] = {}
     for node in nodes.of_type(mod.tree, ast.Call):
@@ -526,7 +526,7 @@ def instantiated(mod: PyModule) -> dict[str, frozenset[str]]:
             f, ast.Attribute) else ""  # fmt: skip
         if name:
             out.setdefault(name, set()).update(k.arg or ALL for k in node.keywords)
-    return {k: frozenset(v) for k, v in out.items()}
+    return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 def _instantiated(mods: list[PySummary]) -> dict[str, set[str]]:

@@ -267,8 +267,10 @@ class ModuleFacts:
     instances: dict[str, str] = field(default_factory=dict)  # var -> qualified class called
     constants: dict[str, str] = field(default_factory=dict)  # NAME / Class.NAME -> string
     reexports: dict[str, str] = field(default_factory=dict)  # imported name -> qualified
-    libs: frozenset[str] = frozenset()  # capabilities: metrics, tracing, ratelimit...
-    header_names: frozenset[str] = frozenset()  # security headers named in the code
+    # sorted tuples, not sets: a record pickles to the same bytes in every process, so equal
+    # facts have equal digests (the judge's result is reused when no file's facts changed)
+    libs: tuple[str, ...] = ()  # capabilities: metrics, tracing, ratelimit...
+    header_names: tuple[str, ...] = ()  # security headers named in the code
 
 
 # --------------------------------------------------------------------------- one module
@@ -390,8 +392,8 @@ class _Extractor:
             instances=self.instances,
             constants=self.constants,
             reexports=dict(self.imports),
-            libs=libs,
-            header_names=headers,
+            libs=tuple(sorted(libs)),
+            header_names=tuple(sorted(headers)),
         )
 
     def _constants_and_instances(self, tree: ast.Module) -> None:

@@ -86,7 +86,7 @@ class PySummary:
     api: ModuleFacts
     env_needs: tuple[EnvNeed, ...] = ()
     classes: tuple[ClassInfo, ...] = ()
-    instantiated: dict[str, frozenset[str]] = field(default_factory=dict)
+    instantiated: dict[str, tuple[str, ...]] = field(default_factory=dict)
     url_kinds: tuple[str, ...] = ()  # datastores named by URL literals, first seen first
     urls: tuple[UrlLiteral, ...] = ()
     outbound: dict[str, str] = field(default_factory=dict)  # `module.function` -> its call
