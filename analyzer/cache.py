@@ -36,12 +36,12 @@ import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analyzer.model import FileResult
 
-LAYOUT = "v1"  # bump when the entry format changes: old entries become unreachable
+LAYOUT = "v2"  # bump when the entry format changes: old entries become unreachable
 DEFAULT_MAX_MB = 512
 _MAGIC = b"PRDC1"
 _TAG = 16  # bytes of authentication tag
@@ -204,18 +204,39 @@ def _path(folder: str, key: str, suffix: str = ".bin") -> Path:
     return Path(folder) / key[:2] / f"{key}{suffix}"
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A cached file result whose facts are unpickled only if someone reads them.
+
+    When every file's facts are unchanged, the judge's answer is reused and the facts of
+    thousands of files are never needed: unpickling them was most of a warm re-scan.
+    """
+
+    shell: FileResult  # the result without its facts
+    facts_blob: bytes
+    digest: str
+
+    def whole(self) -> FileResult:
+        return replace(self.shell, facts=pickle.loads(self.facts_blob))
+
+
 def load(folder: str, key: str, data: bytes) -> FileResult | None:
     """The cached result, or None: absent, torn, corrupt or not written by us is a miss."""
-    found = load_with_digest(folder, key, data)
-    return found[0] if found is not None else None
+    found = load_entry(folder, key, data)
+    return found.whole() if found is not None else None
 
 
-def load_with_digest(folder: str, key: str, data: bytes) -> tuple[FileResult, str] | None:
-    """The cached result and the digest of what it pickles to (see `digest`)."""
+def load_entry(folder: str, key: str, data: bytes) -> Entry | None:
     found = _load(folder, key, data, ".bin")
-    if found is None or not isinstance(found[0], FileResult):
+    if found is None:
         return None
-    return found[0], found[1]
+    value, digest = found
+    if not (isinstance(value, tuple) and len(value) == 2):
+        return None
+    shell, blob = value
+    if not isinstance(shell, FileResult) or not isinstance(blob, bytes):
+        return None
+    return Entry(shell, blob, digest)
 
 
 def load_value(folder: str, key: str, data: bytes) -> object | None:
@@ -275,7 +296,11 @@ def store(folder: str, key: str, data: bytes, result: FileResult) -> str | None:
     """Write the entry atomically; the result's digest, or None when nothing was written."""
     if result.kind in NOT_CACHED_KINDS:
         return None
-    return _store(folder, key, data, result, ".bin")
+    try:
+        blob = pickle.dumps(result.facts, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # facts a check left unpicklable: just not cached
+        return None
+    return _store(folder, key, data, (replace(result, facts=None), blob), ".bin")
 
 
 def store_value(folder: str, key: str, data: bytes, value: object) -> str | None:

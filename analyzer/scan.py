@@ -145,6 +145,7 @@ def scan(
             root, config, plan, candidates, paths, jobs, bar
         )
         found_evidence = _evidence(plan, everything) if collect_evidence else ()
+        _WHOLE.clear()  # the facts are not needed past the judge: let them go
     if plan.cache is not None:
         result_cache.prune(plan.cache.folder)
     findings = [f for f in findings if f.code in rules]
@@ -243,7 +244,7 @@ def _extract_and_judge(
     if bar is not None:
         bar.start(len(candidates) + len(context))
     extracted = _extract_all(plan, candidates, jobs, config, bar)
-    results = [r for r, _ in extracted]
+    results = [e.result for e in extracted]  # findings and ignores; facts only if judged
     findings: list[Finding] = [f for r in results for f in r.findings]
     if paths is None:
         findings.extend(_judged(plan, extracted))
@@ -258,13 +259,23 @@ def _extract_and_judge(
 
 
 def _judged(plan: Plan, extracted: list[Extracted]) -> list[Finding]:
-    results = [r for r, _ in extracted]
-    return list(_memo(plan, "judge", extracted, lambda: tuple(_judge(plan, results))))
+    return list(_memo(plan, "judge", extracted, lambda: tuple(_judge(plan, _whole(extracted)))))
 
 
 def _evidence(plan: Plan, extracted: list[Extracted]) -> tuple[Evidence, ...]:
-    results = [r for r, _ in extracted]
-    return _memo(plan, "evidence", extracted, lambda: evidence.collect(results))
+    return _memo(plan, "evidence", extracted, lambda: evidence.collect(_whole(extracted)))
+
+
+_WHOLE: list[tuple[list[Extracted], list[FileResult]]] = []
+
+
+def _whole(extracted: list[Extracted]) -> list[FileResult]:
+    """Every result with its facts, opened once for the judge and the evidence of a scan."""
+    if _WHOLE and _WHOLE[0][0] is extracted:
+        return _WHOLE[0][1]
+    results = [e.whole() for e in extracted]
+    _WHOLE[:] = [(extracted, results)]
+    return results
 
 
 M = TypeVar("M", tuple[Finding, ...], tuple[Evidence, ...])
@@ -277,12 +288,14 @@ def _memo(plan: Plan, what: str, extracted: list[Extracted], compute: Callable[[
     facts, findings) key their answer: a re-scan after edits that change no fact (a
     comment, a blank line at the end, a file touched and saved as it was) skips them.
     """
-    digests = [d for _, d in extracted]
+    digests = [e.digest for e in extracted]
     if plan.cache is None or plan.debug or any(d is None for d in digests):
         return compute()
     h = hashlib.sha256(f"{plan.cache.full}\0{what}\0".encode())
-    for (r, _), d in zip(extracted, digests, strict=True):
-        h.update(f"{r.path}\0{r.kind}\0{d}\n".encode("utf-8", "surrogateescape"))
+    for e in extracted:
+        h.update(
+            f"{e.result.path}\0{e.result.kind}\0{e.digest}\n".encode("utf-8", "surrogateescape")
+        )
     key = h.hexdigest()
     data = "".join(str(d) for d in digests).encode()
     found = result_cache.load_value(plan.cache.folder, key, data)
@@ -320,8 +333,20 @@ def _yield_to_specific(findings: list[Finding], rules: dict[str, Rule]) -> list[
     return [f for f in findings if f.code != GENERIC_SECRET or (f.path, f.line) not in specific]
 
 
-# A result and its digest (`cache.digest`); the digest is None without a cache.
-Extracted = tuple[FileResult, "str | None"]
+@dataclass(frozen=True)
+class Extracted:
+    """A file's result, its digest (None without a cache) and, for a cache hit, its entry.
+
+    A hit's facts stay pickled until `whole()` is asked for: only a judge that runs
+    (some file's facts changed) needs them.
+    """
+
+    result: FileResult  # without facts when `entry` is set
+    digest: str | None
+    entry: result_cache.Entry | None = None
+
+    def whole(self) -> FileResult:
+        return self.entry.whole() if self.entry is not None else self.result
 
 
 def _extract_all(
@@ -404,7 +429,7 @@ def _ticking(results: Iterable[Extracted], bar: progress.Bar | None) -> Iterator
 
 def extract(plan: Plan, candidate: discover.Candidate) -> FileResult:
     """One file, start to end; never raises, so one odd file cannot stop a scan."""
-    return _extract_one(plan, candidate)[0]
+    return _extract_one(plan, candidate).whole()
 
 
 def _extract_one(plan: Plan, candidate: discover.Candidate) -> Extracted:
@@ -417,7 +442,7 @@ def _extract_one(plan: Plan, candidate: discover.Candidate) -> Extracted:
 
 def _uncached(plan: Plan, candidate: discover.Candidate) -> Extracted:
     result = _extract_bounded(plan, candidate, None)
-    return result, (result_cache.digest(result) if plan.cache is not None else None)
+    return Extracted(result, result_cache.digest(result) if plan.cache is not None else None)
 
 
 def _cache_salts(plan: Plan) -> tuple[str, ...]:
@@ -431,9 +456,9 @@ def _cached(plan: Plan, candidate: discover.Candidate, data: bytes) -> Extracted
         return None
     for salt in _cache_salts(plan):
         key = result_cache.entry_key(salt, candidate.path, data)
-        hit = result_cache.load_with_digest(plan.cache.folder, key, data)
-        if hit is not None and hit[0].path == candidate.path:
-            return hit
+        hit = result_cache.load_entry(plan.cache.folder, key, data)
+        if hit is not None and hit.shell.path == candidate.path:
+            return Extracted(hit.shell, hit.digest, hit)
     return None
 
 
@@ -453,7 +478,7 @@ def _extract_and_store(plan: Plan, candidate: discover.Candidate, data: bytes) -
         digest = result_cache.store(plan.cache.folder, key, data, result)
     if digest is None and plan.cache is not None:
         digest = result_cache.digest(result)
-    return result, digest
+    return Extracted(result, digest)
 
 
 def _bytes_for_cache(plan: Plan, candidate: discover.Candidate) -> bytes | None:
