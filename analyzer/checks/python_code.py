@@ -763,18 +763,15 @@ def structured_logging(mod: PyModule) -> bool:
     if any(q.startswith(_JSON_LOG_MODULES) for q in mod.imports.values()):
         return True
     # one shared index of the tree, not a walk per question: this runs on every module
-    for node in nodes.of_type(mod.tree, ast.Call, ast.ClassDef):
-        if isinstance(node, ast.Call):
-            name = mod.qualified_name(node.func) or ""
-            if name.startswith("loguru.logger.add") and is_const(kwarg(node, "serialize"), True):
-                return True
-            if name == "logging.config.dictConfig" and any(
-                isinstance(n, ast.Constant)
-                and isinstance(n.value, str)
-                and "json" in n.value.lower()
-                for n in ast.walk(node)
-            ):
-                return True
+    for name, call in nodes.calls(mod.tree, mod.qualified_name):
+        if name.startswith("loguru.logger.add") and is_const(kwarg(call, "serialize"), True):
+            return True
+        if name == "logging.config.dictConfig" and any(
+            isinstance(n, ast.Constant) and isinstance(n.value, str) and "json" in n.value.lower()
+            for n in ast.walk(call)
+        ):
+            return True
+    for node in nodes.of_type(mod.tree, ast.ClassDef):
         if (
             isinstance(node, ast.ClassDef)
             and any((mod.qualified_name(b) or "").endswith("Formatter") for b in node.bases)
@@ -789,10 +786,7 @@ def structured_logging(mod: PyModule) -> bool:
 
 def builds_service(mod: PyModule) -> bool:
     """Builds an app at module level or in a factory function (`get_application()`)."""
-    return any(
-        (mod.qualified_name(n.func) or "") in _SERVICE_FACTORIES
-        for n in nodes.of_type(mod.tree, ast.Call)
-    )
+    return any(name in _SERVICE_FACTORIES for name, _ in nodes.calls(mod.tree, mod.qualified_name))
 
 
 @repo_check("PY008")
@@ -816,8 +810,8 @@ def no_structured_logging(results: Sequence[FileResult]) -> Iterator[Finding]:
 
 def configures_logging(mod: PyModule) -> bool:
     return any(
-        (mod.qualified_name(n.func) or "") in ("logging.basicConfig", "logging.config.dictConfig")
-        for n in nodes.of_type(mod.tree, ast.Call)
+        name in ("logging.basicConfig", "logging.config.dictConfig")
+        for name, _ in nodes.calls(mod.tree, mod.qualified_name)
     )
 
 

@@ -101,9 +101,7 @@ def index(mod: PyModule) -> ModuleIndex:
     by_type = shared.by_type
     calls: list[tuple[ast.Call, str]] = []
     built: dict[str, ast.Call] = {}
-    for node in by_type.get(ast.Call, ()):
-        assert isinstance(node, ast.Call)
-        calls.append((node, mod.qualified_name(node.func) or ""))
+    calls.extend((call, name) for name, call in nodes.all_calls(mod.tree, mod.qualified_name))
     for node in nodes.in_walk_order(mod.tree, ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith):
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             if isinstance(node.value, ast.Call):

@@ -106,14 +106,19 @@ def of_type(tree: ast.AST, *types: type[N]) -> list[N]:
 
 def calls(tree: ast.AST, qualify: Callable[[ast.AST], str | None]) -> list[tuple[str, ast.Call]]:
     """(qualified name, call) of every call whose callee has a name, computed once per tree."""
+    return [(name, call) for name, call in all_calls(tree, qualify) if name]
+
+
+def all_calls(
+    tree: ast.AST, qualify: Callable[[ast.AST], str | None]
+) -> list[tuple[str, ast.Call]]:
+    """(qualified name or "", call) of every call, in walk order; names resolved once per tree."""
     ix = index(tree)
     if ix.calls is None:
         got = []
         for node in ix.by_type.get(ast.Call, []):
             assert isinstance(node, ast.Call)
-            name = qualify(node.func)
-            if name:
-                got.append((name, node))
+            got.append((qualify(node.func) or "", node))
         ix.calls = got
     return ix.calls
 
