@@ -27,7 +27,7 @@ import pathspec
 
 from analyzer import bounds, catalog, discover, evidence, progress, runcontext
 from analyzer import cache as result_cache
-from analyzer.checks import frontend, registry
+from analyzer.checks import registry
 from analyzer.config import Config
 from analyzer.engines import semgrep_engine
 from analyzer.errors import UsageError
@@ -140,7 +140,6 @@ def scan(
         runcontext.using(config, plan.cache),
         _few_collections(),
         progress.Bar.maybe(show_progress) as bar,
-        _semgrep_alongside(root, plan, candidates, paths),
     ):
         results, findings, everything = _extract_and_judge(
             root, config, plan, candidates, paths, jobs, bar
@@ -168,21 +167,6 @@ def scan(
         evidence=found_evidence,
         silencers=_silencers(results, config),
     )
-
-
-@contextlib.contextmanager
-def _semgrep_alongside(
-    root: Path, plan: Plan, candidates: list[discover.Candidate], paths: Sequence[Path] | None
-) -> Iterator[None]:
-    """A full scan starts semgrep first, so its start-up overlaps the parse; stopped if unused."""
-    if paths is None and plan.codes & frontend.SEMGREP_CODES:
-        frontend.start_semgrep_early(
-            root, [c.path for c in candidates if not c.skip_reason], plan.max_file_bytes
-        )
-    try:
-        yield
-    finally:
-        semgrep_engine.abandon_started()
 
 
 def _silencers(results: list[FileResult], config: Config) -> tuple[Silencer, ...]:

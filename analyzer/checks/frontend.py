@@ -26,13 +26,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
-from analyzer import discover, runcontext
+from analyzer import runcontext
 from analyzer.checks.registry import file_check, repo_check
 from analyzer.engines import semgrep_engine
-from analyzer.model import BinaryFile, FileResult, Finding, SourceFile
-from analyzer.parsers import javascript
+from analyzer.model import BinaryFile, FileResult, Finding
 from analyzer.parsers.envfile import EnvFile
 from analyzer.parsers.javascript import JsFile
 from analyzer.secretvalues import is_placeholder
@@ -40,7 +39,6 @@ from analyzer.secretvalues import is_placeholder
 PUBLIC_SECRET = "FE001"
 HTML_SINK = "FE002"
 EVAL = "FE003"
-SEMGREP_CODES = frozenset({HTML_SINK, EVAL})
 NOT_LAZY = "FE004"
 NOT_MINIFIED = "FE005"
 OVERSIZED_IMAGE = "FE006"
@@ -183,31 +181,6 @@ _SINKS = {
 _SEMGREP_SINKS = re.compile(
     r"innerHTML|outerHTML|__html|document\.write|insertAdjacentHTML|eval|Function"
 )
-
-
-def start_semgrep_early(root: Path, paths: Iterable[str], max_bytes: int) -> None:
-    """Start semgrep on the files `semgrep_rules` will give it, before the parse begins.
-
-    The files are read and gated here as the scan will read and gate them; if they
-    turn out different, `semgrep_engine.run` stops this run and starts the right one.
-    """
-    if not semgrep_engine.available():
-        return
-    files = []
-    for rel in paths:
-        if discover.kind_by_name(rel) != "js":
-            continue
-        try:
-            path = root / rel
-            if path.is_symlink() or path.stat().st_size > max_bytes:
-                continue
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        js = javascript.parse(SourceFile(rel, "js", text))
-        if _SEMGREP_SINKS.search(js.code):
-            files.append((rel, js.text))
-    semgrep_engine.start_early(files, runcontext.cache())
 
 
 @repo_check(HTML_SINK, EVAL)

@@ -122,83 +122,14 @@ def run(files: Iterable[tuple[str, str]], cache: Keying | None = None) -> list[H
 
     semgrep's start-up alone costs about two seconds, so with a result cache the
     hits are kept under a key of every file given, the rules and the executable:
-    a re-scan that changed no frontend file does not start semgrep at all. When
-    the scan started semgrep early (`start`) on these very files, its run is used.
+    a re-scan that changed no frontend file does not start semgrep at all.
     """
-    targets = sorted((p, t) for p, t in files if scanned(p) and _safe(p))
-    early = _STARTED.pop(tuple(targets), None)
-    abandon_started()
-    if early is not None:
-        return early.result()
-    return start(targets, cache).result()
-
-
-class Pending:
-    """A semgrep run in progress (or its hits already known, from the cache)."""
-
-    def __init__(
-        self,
-        hits: list[Hit] | None,
-        proc: subprocess.Popen[str] | None = None,
-        tmp: tempfile.TemporaryDirectory[str] | None = None,
-        store: tuple[Keying, str, bytes] | None = None,
-    ) -> None:
-        self._hits, self._proc, self._tmp, self._store = hits, proc, tmp, store
-
-    def result(self) -> list[Hit]:
-        if self._hits is not None:
-            return self._hits
-        assert self._proc is not None and self._tmp is not None
-        try:
-            out, err = self._proc.communicate(timeout=TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired as exc:
-            self.cancel()
-            raise SemgrepError(f"semgrep took longer than {TIMEOUT_SECONDS} s") from exc
-        finally:
-            self._tmp.cleanup()
-        self._hits = _hits(
-            subprocess.CompletedProcess(self._proc.args, self._proc.returncode, out, err)
-        )
-        if self._store is not None:
-            cache, key, data = self._store
-            result_cache.store_value(cache.folder, key, data, self._hits)
-        return self._hits
-
-    def cancel(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.communicate()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-
-
-_STARTED: dict[tuple[tuple[str, str], ...], Pending] = {}
-
-
-def start_early(files: Iterable[tuple[str, str]], cache: Keying | None = None) -> None:
-    """Start semgrep now, while the scan parses the repository; `run` then takes its hits.
-
-    Its start-up (about two seconds) then overlaps the parse instead of following it.
-    A run nobody asks for (the files turned out different) is stopped by the next `run`.
-    """
-    targets = sorted((p, t) for p, t in files if scanned(p) and _safe(p))
-    if targets and executable() is not None:
-        _STARTED[tuple(targets)] = start(targets, cache)
-
-
-def abandon_started() -> None:
-    """Stop early runs nobody asked for (a scan that ended without the semgrep rules)."""
-    while _STARTED:
-        _, pending = _STARTED.popitem()
-        pending.cancel()
-
-
-def start(targets: list[tuple[str, str]], cache: Keying | None = None) -> Pending:
     exe = executable()
+    targets = sorted((p, t) for p, t in files if scanned(p) and _safe(p))
     if exe is None or not targets:
-        return Pending([])
+        return []
     if cache is None:
-        return _launch(exe, targets, None)
+        return _run(exe, targets)
     data = b"".join(
         p.encode("utf-8", "surrogateescape") + b"\0" + t.encode("utf-8", "surrogatepass") + b"\0"
         for p, t in targets
@@ -206,51 +137,54 @@ def start(targets: list[tuple[str, str]], cache: Keying | None = None) -> Pendin
     key = result_cache.entry_key(f"{cache.full}\0semgrep\0{exe}", "", data)
     hits = result_cache.load_value(cache.folder, key, data)
     if isinstance(hits, list) and all(isinstance(h, Hit) for h in hits):
-        return Pending(hits)
-    return _launch(exe, targets, (cache, key, data))
+        return hits
+    found = _run(exe, targets)
+    result_cache.store_value(cache.folder, key, data, found)
+    return found
 
 
-def _launch(
-    exe: str, targets: list[tuple[str, str]], store: tuple[Keying, str, bytes] | None
-) -> Pending:
-    tmp = tempfile.TemporaryDirectory(prefix="prodready-semgrep-")
-    root = Path(tmp.name) / "src"
-    for rel, text in targets:
-        dest = root / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(text, encoding="utf-8", errors="surrogatepass")
-    (root / ".semgrepignore").write_text("# prodready filters files itself\n")
-    env = {
-        **os.environ,
-        "SEMGREP_ENABLE_VERSION_CHECK": "0",
-        "SEMGREP_SEND_METRICS": "off",
-        "SEMGREP_SETTINGS_FILE": str(Path(tmp.name) / "settings.yml"),
-        "SEMGREP_LOG_FILE": str(Path(tmp.name) / "semgrep.log"),
-        "SEMGREP_USER_AGENT_APPEND": "prodready",
-    }
-    cmd = [
-        exe,
-        "scan",
-        "--config",
-        str(rules_dir()),
-        "--metrics=off",
-        "--disable-version-check",
-        "--json",
-        "--quiet",
-        "--no-git-ignore",
-        "--",
-        ".",
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=root,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    return Pending(None, proc, tmp, store)
+def _run(exe: str, targets: list[tuple[str, str]]) -> list[Hit]:
+    with tempfile.TemporaryDirectory(prefix="prodready-semgrep-") as tmp:
+        root = Path(tmp) / "src"
+        for rel, text in targets:
+            dest = root / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(text, encoding="utf-8", errors="surrogatepass")
+        (root / ".semgrepignore").write_text("# prodready filters files itself\n")
+        env = {
+            **os.environ,
+            "SEMGREP_ENABLE_VERSION_CHECK": "0",
+            "SEMGREP_SEND_METRICS": "off",
+            "SEMGREP_SETTINGS_FILE": str(Path(tmp) / "settings.yml"),
+            "SEMGREP_LOG_FILE": str(Path(tmp) / "semgrep.log"),
+            "SEMGREP_USER_AGENT_APPEND": "prodready",
+        }
+        cmd = [
+            exe,
+            "scan",
+            "--config",
+            str(rules_dir()),
+            "--metrics=off",
+            "--disable-version-check",
+            "--json",
+            "--quiet",
+            "--no-git-ignore",
+            "--",
+            ".",
+        ]
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise SemgrepError(f"semgrep took longer than {TIMEOUT_SECONDS} s") from exc
+        return _hits(proc)
 
 
 def _safe(rel: str) -> bool:
