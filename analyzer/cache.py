@@ -199,9 +199,9 @@ def _xor(payload: bytes, secret: bytes) -> bytes:
     )
 
 
-def _path(folder: str, key: str, suffix: str = ".bin") -> Path:
+def _path(folder: str, key: str, suffix: str = ".bin") -> str:
     """`.bin`: one file's result; `.memo`: an answer over many files (the judge's, semgrep's)."""
-    return Path(folder) / key[:2] / f"{key}{suffix}"
+    return os.path.join(folder, key[:2], key + suffix)
 
 
 @dataclass(frozen=True)
@@ -273,9 +273,10 @@ def _load(folder: str, key: str, data: bytes, suffix: str) -> tuple[object, str]
     return found
 
 
-def _read(path: Path, key: str, data: bytes) -> tuple[object, str] | None:
+def _read(path: str, key: str, data: bytes) -> tuple[object, str] | None:
     try:
-        blob = path.read_bytes()
+        with open(path, "rb") as fh:
+            blob = fh.read()
     except OSError:
         return None
     if not blob.startswith(_MAGIC) or len(blob) < len(_MAGIC) + _TAG:
@@ -319,8 +320,9 @@ def _store(folder: str, key: str, data: bytes, value: object, suffix: str) -> st
     target = _path(folder, key, suffix)
     tmp = None
     try:
-        target.parent.mkdir(mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        parent = os.path.dirname(target)
+        os.makedirs(parent, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(blob)
         os.replace(tmp, target)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -106,18 +107,19 @@ def _relative(root: Path, target: Path) -> str:
 
 def _link_problem(root: Path, rel: str) -> str | None:
     """Why a path cannot be read as a plain file of the root, or None when it can."""
-    full = root / rel
-    if full.is_symlink():
+    try:  # one lstat: this runs for every file of every scan
+        mode = os.lstat(os.path.join(root, rel)).st_mode
+    except OSError:
+        return "vanished"
+    if stat.S_ISLNK(mode):
         try:
-            target = full.resolve(strict=True)
+            target = (root / rel).resolve(strict=True)
         except (OSError, RuntimeError):
             return "broken or looping symlink; not followed"
         if not target.is_relative_to(root.resolve()):
             return "symlink to outside the scanned root; not followed"
         return "symlink"  # the target is scanned on its own; not worth a note
-    if not full.exists():
-        return "vanished"
-    if not full.is_file():
+    if not stat.S_ISREG(mode):
         return "not a regular file"
     return None
 
@@ -147,7 +149,14 @@ def _git_files(root: Path) -> list[str] | None:
     names = [n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
     if not names:  # an empty or ignored folder inside a repository: walk it instead
         return None
-    return sorted({n for n in names if not (root / n).is_dir() or (root / n).is_symlink()})
+    base = str(root)
+    return sorted(
+        {
+            n
+            for n in names
+            if not os.path.isdir(full := os.path.join(base, n)) or os.path.islink(full)
+        }
+    )
 
 
 def _walk(root: Path) -> Iterator[str]:

@@ -485,11 +485,11 @@ def _bytes_for_cache(plan: Plan, candidate: discover.Candidate) -> bytes | None:
     """The file's bytes, read once for both the key and the parse; None: do not cache it."""
     if plan.cache is None or candidate.skip_reason:
         return None
-    try:
-        path = Path(plan.root) / candidate.path
-        if path.stat().st_size > plan.max_file_bytes:  # a note only: nothing to save
-            return None
-        return path.read_bytes()
+    try:  # plain os calls: this runs for every file of every cached scan
+        with open(os.path.join(plan.root, candidate.path), "rb") as fh:
+            if os.fstat(fh.fileno()).st_size > plan.max_file_bytes:  # a note only
+                return None
+            return fh.read()
     except OSError:
         return None
 
