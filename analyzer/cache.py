@@ -15,7 +15,9 @@ encrypted with a key derived from the file's own bytes (convergent
 encryption): reading an entry back requires already having the file it came
 from, and a backup or a grep of the cache folder reveals nothing the cache
 holds. The same key authenticates the entry, so a torn, corrupted or foreign
-entry is a miss and is never unpickled. `.env` files are not cached at all.
+entry is a miss and is never unpickled. `.env` files are cached like any other file: their
+entries are as unreadable without the file, and re-reading them cost a warm re-scan the
+import of detect-secrets.
 
 Concurrent runs are safe: an entry is written to a temporary file in its
 folder and renamed into place (atomic on POSIX and Windows), so a reader sees
@@ -47,7 +49,6 @@ _MAGIC = b"PRDC1"
 _TAG = 16  # bytes of authentication tag
 # engines whose version changes what a file's rules find
 _ENGINES = ("bandit", "detect-secrets", "semgrep", "PyYAML", "pathspec")
-NOT_CACHED_KINDS = frozenset({"env"})  # whole files of secrets, and tiny: never worth it
 
 _disabled = False
 # this process's lookups, for measurements and tests (a process pool's workers count their own)
@@ -295,8 +296,6 @@ def _read(path: str, key: str, data: bytes) -> tuple[object, str] | None:
 
 def store(folder: str, key: str, data: bytes, result: FileResult) -> str | None:
     """Write the entry atomically; the result's digest, or None when nothing was written."""
-    if result.kind in NOT_CACHED_KINDS:
-        return None
     try:
         blob = pickle.dumps(result.facts, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # facts a check left unpicklable: just not cached

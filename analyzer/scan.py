@@ -496,7 +496,7 @@ def _bytes_for_cache(plan: Plan, candidate: discover.Candidate) -> bytes | None:
 
 def _cacheable(result: FileResult, plan: Plan) -> bool:
     """Results that will be the same next time: not a timeout, a crash or a vanished file."""
-    if result.kind in ("skipped", *result_cache.NOT_CACHED_KINDS):
+    if result.kind == "skipped":
         return False
     if plan.debug:  # a cached crash would not print its traceback again
         return False
