@@ -20,6 +20,7 @@ serves.
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
@@ -270,13 +271,22 @@ class _Resolver:
             return [], bool(parts) and "*" in parts[-1]
         return parsed, len(parsed) == len(candidates)
 
+    def _named(self, last: str) -> list[tuple[str, PurePosixPath]]:
+        """Paths whose file name can match `last` (a name or a glob): the only ones to match."""
+        if self._pure is None:
+            self._pure = [(p, PurePosixPath(p)) for p in self.every_path]
+            self._by_name: dict[str, list[tuple[str, PurePosixPath]]] = {}
+            for p, pure in self._pure:
+                self._by_name.setdefault(pure.name, []).append((p, pure))
+        if not any(c in last for c in "*?["):
+            return self._by_name.get(last, [])
+        return [(p, pure) for p, pure in self._pure if fnmatch.fnmatchcase(pure.name, last)]
+
     def _by_suffix(self, base: str, parts: list[str]) -> list[str]:
         """Files ending with the include's last components, nearest to the includer first."""
         for k in range(len(parts) - 1):
             suffix = "/".join(parts[k:])
-            if self._pure is None:
-                self._pure = [(p, PurePosixPath(p)) for p in self.every_path]
-            matches = [p for p, pure in self._pure if pure.match(suffix)]
+            matches = [p for p, pure in self._named(parts[-1]) if pure.match(suffix)]
             for d in _ancestors(base) if matches else []:
                 near = [m for m in matches if d in ("", ".") or m.startswith(d + "/")]
                 if near:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from analyzer.parsers.python import PyModule, is_app_path, is_test_path
+from analyzer.parsers.python import PyModule
 
 if TYPE_CHECKING:
     from analyzer.checks.judge import EnvNeed
@@ -84,6 +84,8 @@ class PySummary:
     module: str
     imports: dict[str, str]
     api: ModuleFacts
+    is_test: bool  # fields, not properties: every repository rule asks, for every module
+    is_app_code: bool
     env_needs: tuple[EnvNeed, ...] = ()
     classes: tuple[ClassInfo, ...] = ()
     instantiated: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -100,14 +102,6 @@ class PySummary:
     body_models: tuple[tuple[str, str, int], ...] = ()  # (route, annotation, line) of POST/PUT
     docstrings: tuple[int, int] = (0, 0)  # (public functions and classes, documented ones)
 
-    @property
-    def is_test(self) -> bool:
-        return is_test_path(self.path)
-
-    @property
-    def is_app_code(self) -> bool:
-        return is_app_path(self.path)
-
 
 def summarize(mod: PyModule) -> PySummary:
     """Everything cross-module rules read of `mod`, computed while its tree is at hand."""
@@ -122,6 +116,8 @@ def summarize(mod: PyModule) -> PySummary:
         module=mod.module,
         imports=api.reexports,  # the same mapping: pickled (sent, cached) once
         api=api,
+        is_test=mod.is_test,
+        is_app_code=app,
         env_needs=tuple(judge.module_needs(mod)) if app else (),
         classes=judge.class_infos(mod),
         instantiated=judge.instantiated(mod) if app else {},
