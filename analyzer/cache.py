@@ -217,14 +217,16 @@ class Entry:
     facts_blob: bytes
     digest: str
 
+    @functools.cached_property
     def whole(self) -> FileResult:
+        """Opened once: the judge and the evidence of a scan both read it."""
         return replace(self.shell, facts=pickle.loads(self.facts_blob))
 
 
 def load(folder: str, key: str, data: bytes) -> FileResult | None:
     """The cached result, or None: absent, torn, corrupt or not written by us is a miss."""
     found = load_entry(folder, key, data)
-    return found.whole() if found is not None else None
+    return found.whole if found is not None else None
 
 
 def load_entry(folder: str, key: str, data: bytes) -> Entry | None:

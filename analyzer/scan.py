@@ -145,7 +145,7 @@ def scan(
             root, config, plan, candidates, paths, jobs, bar
         )
         found_evidence = _evidence(plan, everything) if collect_evidence else ()
-        _WHOLE.clear()  # the facts are not needed past the judge: let them go
+        registry.forget_views()
     if plan.cache is not None:
         result_cache.prune(plan.cache.folder)
     findings = [f for f in findings if f.code in rules]
@@ -266,16 +266,8 @@ def _evidence(plan: Plan, extracted: list[Extracted]) -> tuple[Evidence, ...]:
     return _memo(plan, "evidence", extracted, lambda: evidence.collect(_whole(extracted)))
 
 
-_WHOLE: list[tuple[list[Extracted], list[FileResult]]] = []
-
-
 def _whole(extracted: list[Extracted]) -> list[FileResult]:
-    """Every result with its facts, opened once for the judge and the evidence of a scan."""
-    if _WHOLE and _WHOLE[0][0] is extracted:
-        return _WHOLE[0][1]
-    results = [e.whole() for e in extracted]
-    _WHOLE[:] = [(extracted, results)]
-    return results
+    return [e.whole() for e in extracted]
 
 
 M = TypeVar("M", tuple[Finding, ...], tuple[Evidence, ...])
@@ -302,10 +294,7 @@ def _memo(plan: Plan, what: str, extracted: list[Extracted], compute: Callable[[
     if isinstance(found, tuple):
         return found  # type: ignore[return-value]
     answer = compute()
-    if not any(
-        isinstance(x, Finding) and x.code == FILE_NOT_SCANNED and "internal error" in x.message
-        for x in answer
-    ):
+    if not any(isinstance(x, Finding) and _transient(x) for x in answer):
         result_cache.store_value(plan.cache.folder, key, data, answer)
     return answer
 
@@ -346,7 +335,7 @@ class Extracted:
     entry: result_cache.Entry | None = None
 
     def whole(self) -> FileResult:
-        return self.entry.whole() if self.entry is not None else self.result
+        return self.entry.whole if self.entry is not None else self.result
 
 
 def _extract_all(
@@ -500,10 +489,13 @@ def _cacheable(result: FileResult, plan: Plan) -> bool:
         return False
     if plan.debug:  # a cached crash would not print its traceback again
         return False
-    return not any(
-        f.code == FILE_NOT_SCANNED
-        and ("internal error" in f.message or "took longer than" in f.message)
-        for f in result.findings
+    return not any(_transient(f) for f in result.findings)
+
+
+def _transient(f: Finding) -> bool:
+    """A crash or a timeout note: another run may not meet it, so it is never cached."""
+    return f.code == FILE_NOT_SCANNED and (
+        "internal error" in f.message or "took longer than" in f.message
     )
 
 

@@ -522,18 +522,19 @@ def _in_function_body(
     node: ast.AST, parents: dict[ast.AST, ast.AST], tree: ast.Module
 ) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, int] | None:
     """(module-level function, index of its body statement) holding `node`, if any."""
+    step: ast.AST = node  # the child of `below` on the way up
     below, cur = node, parents.get(node)
     while cur is not None and cur is not tree:
-        below, cur = cur, parents.get(cur)
-    if cur is None or not isinstance(below, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        step, below, cur = below, cur, parents.get(cur)
+    if (
+        cur is None
+        or below is node
+        or not isinstance(below, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ):
         return None
-    fn = below
-    step: ast.AST = node
-    while (up := parents.get(step)) is not fn and up is not None:
-        step = up
-    for i, stmt in enumerate(fn.body):
+    for i, stmt in enumerate(below.body):
         if stmt is step:
-            return fn, i
+            return below, i
     return None  # in a decorator, a default or an annotation: not the body
 
 

@@ -59,6 +59,13 @@ def repo_check(*codes: str) -> Callable[[RepoCheckFn], RepoCheckFn]:
 
 
 T = TypeVar("T")
+_VIEWS: list[list[Any]] = []  # every per_judge view's kept values
+
+
+def forget_views() -> None:
+    """Drop every kept view: a scan that is over must not hold its repository's facts."""
+    for kept in _VIEWS:
+        kept.clear()
 
 
 def per_judge(fn: Callable[[Sequence[FileResult]], T]) -> Callable[[Sequence[FileResult]], T]:
@@ -69,6 +76,7 @@ def per_judge(fn: Callable[[Sequence[FileResult]], T]) -> Callable[[Sequence[Fil
     are kept for the last two lists seen (by identity) and rebuilt for others.
     """
     last: list[tuple[Sequence[FileResult], T]] = []
+    _VIEWS.append(last)
 
     @functools.wraps(fn)
     def view(results: Sequence[FileResult]) -> T:

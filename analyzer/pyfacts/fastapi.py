@@ -302,27 +302,24 @@ class _Extractor:
         self.instances: dict[str, str] = {}
         self.constants: dict[str, str] = {}
         self.aliases: dict[str, tuple[Dep, ...]] = {}
-        self.evidence: dict[int, tuple[bool, bool, bool]] | None = None
-        self.telephony: bool | None = None
 
+    @functools.cached_property
     def may_be_telephony(self) -> bool:
         """Whether any route here can answer Twilio: `twilio.twiml` named or its strings used."""
-        if self.telephony is None:
-            by_type = nodes.index(self.mod.tree).by_type
-            self.telephony = any(
-                isinstance(n, ast.Name)
-                and (
-                    (root := self.imports.get(n.id, n.id)).startswith("twilio.twiml")
-                    or "twilio.twiml".startswith(root)
-                )
-                for n in by_type.get(ast.Name, ())
-            ) or any(
-                isinstance(c, ast.Constant)
-                and isinstance(c.value, str)
-                and c.value.lower() in _TELEPHONY_STRINGS
-                for c in by_type.get(ast.Constant, ())
+        by_type = nodes.index(self.mod.tree).by_type
+        return any(
+            isinstance(n, ast.Name)
+            and (
+                (root := self.imports.get(n.id, n.id)).startswith("twilio.twiml")
+                or "twilio.twiml".startswith(root)
             )
-        return self.telephony
+            for n in by_type.get(ast.Name, ())
+        ) or any(
+            isinstance(c, ast.Constant)
+            and isinstance(c.value, str)
+            and c.value.lower() in _TELEPHONY_STRINGS
+            for c in by_type.get(ast.Constant, ())
+        )
 
     # names -----------------------------------------------------------------
 
@@ -646,10 +643,9 @@ class _Extractor:
 
     def _body_evidence(self, fn: ast.AST) -> tuple[bool, bool, bool]:
         """(auth, signature, rate limit) evidence anywhere in the function, nested ones included."""
-        if self.evidence is None:
-            self.evidence = self._evidence_by_function()
-        return self.evidence.get(id(fn), (False, False, False))
+        return self._evidence_by_function.get(id(fn), (False, False, False))
 
+    @functools.cached_property
     def _evidence_by_function(self) -> dict[int, tuple[bool, bool, bool]]:
         """Evidence of every function at once: each telling node credits the functions around it.
 
@@ -1143,7 +1139,7 @@ _TELEPHONY_STRINGS = frozenset(
 def _telephony(fn: ast.AST, ex: _Extractor, path: str) -> bool:
     if "twilio" in path.lower():
         return True
-    if not ex.may_be_telephony():
+    if not ex.may_be_telephony:
         return False
     for node in ast.walk(fn):
         if isinstance(node, (ast.Name, ast.Attribute)) and ex.qn(node).startswith("twilio.twiml"):
@@ -1415,6 +1411,31 @@ def _build(modules: tuple[ModuleFacts, ...]) -> AppModel:
     reached: set[str] = set()
     served: list[tuple[str, bool]] = []
 
+    def add_routes(
+        ref: str,
+        base: str | None,
+        deps: tuple[Dep, ...],
+        app: Owner | None,
+        mw_auth: bool,
+        dev: bool,
+        loose: str,
+    ) -> None:
+        """The routes declared on `ref`, under the prefix and dependencies that reach it."""
+        for rmod, route in routes_by_owner.get(ref, []):
+            rpath = shell.render(route.path, rmod.path)
+            full.append(
+                FullRoute(
+                    route,
+                    rmod,
+                    None if base is None or rpath is None else base + rpath,
+                    deps + tuple(shell.expand_deps(route.deps, rmod.path)),
+                    app,
+                    mw_auth,
+                    dev,
+                    loose + (shell.render(route.path, rmod.path, True) or ""),
+                )
+            )
+
     def walk(
         ref: str,
         mod: ModuleFacts,
@@ -1440,20 +1461,7 @@ def _build(modules: tuple[ModuleFacts, ...]) -> AppModel:
             shell.render(node[1].prefix, node[0].path, True) or "" if node else ""
         )
         all_deps = deps + own_deps
-        for rmod, route in routes_by_owner.get(ref, []):
-            rpath = shell.render(route.path, rmod.path)
-            full.append(
-                FullRoute(
-                    route,
-                    rmod,
-                    None if base is None or rpath is None else base + rpath,
-                    all_deps + tuple(shell.expand_deps(route.deps, rmod.path)),
-                    app,
-                    mw_auth,
-                    dev,
-                    loose_base + (shell.render(route.path, rmod.path, True) or ""),
-                )
-            )
+        add_routes(ref, base, all_deps, app, mw_auth, dev, loose_base)
         for m2 in modules:
             for mount in m2.mounts:
                 found = owner_of(mount.owner, m2.path) if mount.owner else None
@@ -1485,24 +1493,11 @@ def _build(modules: tuple[ModuleFacts, ...]) -> AppModel:
         )
         served.extend((p, False) for p in app.docs_paths)
         walk(app.ref, mod, "", (), app, mw_auth, frozenset())
-    for ref, items in routes_by_owner.items():
+    for ref in routes_by_owner:
         if ref in reached:
             continue
         node = owners.get(ref)
         prefix = shell.render(node[1].prefix, node[0].path) if node else ""
         deps = tuple(shell.expand_deps(node[1].deps, node[0].path)) if node else ()
-        for rmod, route in items:
-            rpath = shell.render(route.path, rmod.path)
-            full.append(
-                FullRoute(
-                    route,
-                    rmod,
-                    None if prefix is None or rpath is None else prefix + rpath,
-                    deps + tuple(shell.expand_deps(route.deps, rmod.path)),
-                    None,
-                    False,
-                    False,
-                    (prefix or "") + (shell.render(route.path, rmod.path, True) or ""),
-                )
-            )
+        add_routes(ref, prefix, deps, None, False, False, prefix or "")
     return AppModel(modules, by_name, apps, tuple(full), tuple(served), unresolved)

@@ -22,7 +22,7 @@ _AST = ast.AST
 class TreeIndex:
     """Nodes by exact type (in `ast.walk` order) and child -> parent, from one pass."""
 
-    __slots__ = ("by_type", "calls", "order", "parents")
+    __slots__ = ("by_type", "calls", "named_calls", "order", "parents")
 
     def __init__(self, tree: ast.AST) -> None:
         by_type: dict[type, list[ast.AST]] = {}
@@ -53,12 +53,13 @@ class TreeIndex:
         self.parents = parents
         self.order = todo  # every node, in `ast.walk` order
         self.calls: list[tuple[str, ast.Call]] | None = None
+        self.named_calls: list[tuple[str, ast.Call]] | None = None
 
 
 # Fields that never hold a node worth indexing: names and flags, and the shared singleton
 # markers (`ast.Load()`, `ast.Add()`...) that are a third of all nodes and no rule asks for.
 _NOT_CHILDREN = frozenset(
-    {"ctx", "op", "ops", "id", "attr", "arg", "name", "module", "level", "kind", "type_comment",
+    {"ctx", "op", "ops", "id", "attr", "arg", "module", "level", "kind", "type_comment",
      "conversion", "is_async"}
 )  # fmt: skip
 
@@ -106,7 +107,10 @@ def of_type(tree: ast.AST, *types: type[N]) -> list[N]:
 
 def calls(tree: ast.AST, qualify: Callable[[ast.AST], str | None]) -> list[tuple[str, ast.Call]]:
     """(qualified name, call) of every call whose callee has a name, computed once per tree."""
-    return [(name, call) for name, call in all_calls(tree, qualify) if name]
+    ix = index(tree)
+    if ix.named_calls is None:
+        ix.named_calls = [(name, call) for name, call in all_calls(tree, qualify) if name]
+    return ix.named_calls
 
 
 def all_calls(
