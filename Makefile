@@ -31,7 +31,7 @@ test: install-test lint
 	$(BIN)/python -m pytest -q
 
 docs: install-test
-	$(BIN)/python -m analyzer.docs README.md
+	$(BIN)/python -m analyzer.tools.docs README.md
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -17,10 +17,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
-from analyzer import __version__, baseline, catalog, checklist, diffbase
-from analyzer import config as config_mod
-from analyzer.errors import UsageError
-from analyzer.model import ScanResult
+from analyzer import __version__
+from analyzer.core import catalog, checklist
+from analyzer.core import config as config_mod
+from analyzer.core.errors import UsageError
+from analyzer.core.model import ScanResult
+from analyzer.pipeline import baseline, diffbase
 
 FORMATS = ("text", "json", "sarif", "github", "markdown", "gitlab", "junit")
 
@@ -194,7 +196,7 @@ def _config(args: argparse.Namespace, root: Path) -> config_mod.Config:
 
 
 def _jobs(value: int | None) -> int:
-    from analyzer.scan import default_jobs
+    from analyzer.pipeline.scan import default_jobs
 
     if value is None:
         return default_jobs()
@@ -204,12 +206,12 @@ def _jobs(value: int | None) -> int:
 
 
 def _run_scan(args: argparse.Namespace, paths: list[Path]) -> tuple[ScanResult, config_mod.Config]:
-    from analyzer.scan import scan
+    from analyzer.pipeline.scan import scan
 
     root, targets = _root_and_targets(paths)
     cfg = _config(args, root)
     if getattr(args, "no_cache", False):
-        from analyzer import cache
+        from analyzer.core import cache
 
         cache.disable()  # for every scan of this run, the --diff-base one included
     result = scan(
@@ -385,7 +387,7 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from analyzer import review
+    from analyzer.report import review
 
     outcome = review.run(args.sarif, repository=args.repo, pr=args.pr, commit=args.commit)
     print(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import REPO, run_cli, write_tree
 
 GOOD_FILES = {

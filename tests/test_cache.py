@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 import analyzer
-from analyzer import cache, catalog
-from analyzer.config import Config
-from analyzer.model import FileResult
-from analyzer.scan import scan
+from analyzer.core import cache, catalog
+from analyzer.core.config import Config
+from analyzer.core.model import FileResult
+from analyzer.pipeline.scan import scan
 from tests.conftest import REPO, run_cli, write_tree
 
 SECRET = "Zq8vR2mK9wLp4Tx7Nc3Bh6Yd"
@@ -329,8 +329,8 @@ def test_python_facts_leave_extraction_as_summaries_without_trees(tmp_path: Path
 
 
 def scan_results(root: Path) -> list[FileResult]:
-    from analyzer import discover
-    from analyzer.scan import Plan, extract
+    from analyzer.pipeline import discover
+    from analyzer.pipeline.scan import Plan, extract
 
     plan = Plan(str(root), frozenset(catalog.load()), 1_000_000)
     return [extract(plan, c) for c in discover.discover(root, None, ())]

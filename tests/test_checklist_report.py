@@ -6,12 +6,14 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from analyzer import checklist, checklist_report, discover, evidence
-from analyzer.checklist_report import NEEDS_REVIEW, NOT_APPLICABLE, VERIFIED, VIOLATED
-from analyzer.evidence import Evidence
-from analyzer.model import ScanResult
+from analyzer import evidence
+from analyzer.core import checklist
+from analyzer.core.model import Evidence, ScanResult
+from analyzer.pipeline import discover
+from analyzer.pipeline.scan import Plan, extract, scan
+from analyzer.report import checklist as checklist_report
 from analyzer.report import json_report, markdown
-from analyzer.scan import Plan, extract, scan
+from analyzer.report.checklist import NEEDS_REVIEW, NOT_APPLICABLE, VERIFIED, VIOLATED
 from tests.conftest import write_tree
 
 GOOD_DOCKERFILE = """\

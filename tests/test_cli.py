@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import catalog
+from analyzer.core import catalog
 from tests.conftest import run_cli, write_tree
 
 BROKEN_YAML = "apiVersion: v1\nkind: Service\nmetadata: {name: api\n"

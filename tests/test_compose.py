@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.model import Finding
-from analyzer.scan import scan
+from analyzer.core.model import Finding
+from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 
 

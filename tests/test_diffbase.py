@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import diffbase
-from analyzer.config import Config
-from analyzer.errors import UsageError
-from analyzer.scan import scan
+from analyzer.core.config import Config
+from analyzer.core.errors import UsageError
+from analyzer.pipeline import diffbase
+from analyzer.pipeline.scan import scan
 from tests.conftest import run_cli, write_tree
 
 GIT = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", "-c", "commit.gpgsign=false"]

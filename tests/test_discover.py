@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import discover
+from analyzer.pipeline import discover
 from tests.conftest import write_tree
 
 

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.model import SourceFile
+from analyzer.core.model import SourceFile
 from analyzer.parsers import ParseError
 from analyzer.parsers.dockerfile import Dockerfile, parse
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer import checklist, discover, evidence
-from analyzer.evidence import SCOPE, Evidence
-from analyzer.scan import Plan, extract
+from analyzer import evidence
+from analyzer.core import checklist
+from analyzer.core.model import SCOPE, Evidence
+from analyzer.pipeline import discover
+from analyzer.pipeline.scan import Plan, extract
 from tests.conftest import write_tree
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from analyzer import catalog
+from analyzer.core import catalog
 from tests.conftest import REPO, run_cli
 
 BAD = REPO / "examples" / "call-center"

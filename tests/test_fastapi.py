@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.model import SourceFile
+from analyzer.core.model import SourceFile
+from analyzer.facts.fastapi import AppModel, module_facts
 from analyzer.parsers.python import parse
-from analyzer.pyfacts.fastapi import AppModel, module_facts
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 
 
@@ -194,8 +194,8 @@ def test_tests_and_scripts_are_not_judged(tmp_path: Path) -> None:
 
 
 def test_public_routes_from_config_need_no_auth(tmp_path: Path) -> None:
-    from analyzer.config import Config
-    from analyzer.scan import scan
+    from analyzer.core.config import Config
+    from analyzer.pipeline.scan import scan
 
     app = (
         "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"

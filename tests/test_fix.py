@@ -9,12 +9,12 @@ import pytest
 import yaml
 
 from analyzer import fix
-from analyzer.config import Config
+from analyzer.core.config import Config
+from analyzer.core.model import Finding
 from analyzer.fix import FAMILIES
 from analyzer.fix import python as python_fixes
 from analyzer.fix.base import FixOptions
-from analyzer.model import Finding
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import REPO, run_cli, write_tree
 
 COMPOSE = "services:\n  worker:  # the queue consumer\n    image: ghcr.io/acme/api:1.4.2\n"

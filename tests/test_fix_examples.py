@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import catalog, fix
-from analyzer.config import Config
+from analyzer import fix
+from analyzer.core import catalog
+from analyzer.core.config import Config
+from analyzer.core.model import FixExample
 from analyzer.fix.base import FixOptions
-from analyzer.model import FixExample
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 
 # CMP007's fix needs a configured pin (never a guessed tag)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.checks.frontend import Asset, oversized_images, server_secret_name
-from analyzer.model import SourceFile
+from analyzer.checks.frontend import oversized_images
+from analyzer.core.model import SourceFile
+from analyzer.facts.frontend import Asset, server_secret_name
 from analyzer.parsers.javascript import parse
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 
 SERVICE_JWT = (  # fabricated: a Supabase service-role JWT's shape, signed with nothing real

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 
 

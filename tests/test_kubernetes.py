@@ -6,9 +6,9 @@ import base64
 import json
 from pathlib import Path
 
-from analyzer.checks.kubernetes import image_unpinned, selector_matches
-from analyzer.model import Finding
-from analyzer.scan import scan
+from analyzer.core.model import Finding
+from analyzer.facts.kubernetes import image_unpinned, selector_matches
+from analyzer.pipeline.scan import scan
 from tests.conftest import run_cli, write_tree
 
 API = """\

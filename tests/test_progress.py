@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.progress import MIN_FILES, Bar
+from analyzer.pipeline.progress import MIN_FILES, Bar
 from tests.conftest import REPO, write_tree
 
 pty = pytest.importorskip("pty")

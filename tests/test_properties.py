@@ -22,11 +22,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer import catalog, discover, report
+from analyzer import report
 from analyzer.cli import FORMATS
-from analyzer.model import SourceFile
+from analyzer.core import catalog
+from analyzer.core.model import SourceFile
 from analyzer.parsers import ParseError
-from analyzer.scan import Plan, extract, parser_for, scan
+from analyzer.pipeline import discover
+from analyzer.pipeline.scan import Plan, extract, parser_for, scan
 from tests.conftest import REPO
 
 # PRODREADY_PROPERTY_SCALE=20 for a deep hunt before a release; 1 in the suite

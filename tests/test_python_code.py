@@ -13,10 +13,10 @@ import pickle
 import time
 from pathlib import Path
 
+from analyzer.core.model import SourceFile
 from analyzer.engines import bandit_engine
-from analyzer.model import SourceFile
 from analyzer.parsers.python import parse
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import discover
-from analyzer.config import Config
-from analyzer.scan import Plan, extract, scan
+from analyzer.core.config import Config
+from analyzer.pipeline import discover
+from analyzer.pipeline.scan import Plan, extract, scan
 from tests.conftest import run_cli, write_tree
 
 

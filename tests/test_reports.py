@@ -16,9 +16,10 @@ from urllib.parse import unquote
 import pytest
 from jsonschema import Draft4Validator  # type: ignore[import-untyped,unused-ignore]
 
-from analyzer import __version__, catalog, checklist
-from analyzer.errors import UsageError
-from analyzer.model import Example, Finding, Rule, ScanResult, Severity
+from analyzer import __version__
+from analyzer.core import catalog, checklist
+from analyzer.core.errors import UsageError
+from analyzer.core.model import Example, Finding, Rule, ScanResult, Severity
 from analyzer.report import FORMATS, github, json_report, markdown, render, sarif, text
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"

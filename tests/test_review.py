@@ -20,10 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from analyzer import review
-from analyzer.errors import UsageError
-from analyzer.model import Finding, Rule, ScanResult, Severity
-from analyzer.report import sarif
+from analyzer.core.errors import UsageError
+from analyzer.core.model import Finding, Rule, ScanResult, Severity
+from analyzer.report import review, sarif
 from tests.conftest import run_cli
 
 TOKEN = "ghs_loopbackTestToken0123456789"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import catalog
 from analyzer.checks import registry
+from analyzer.core import catalog
+from analyzer.core.model import Example, Rule
 from analyzer.engines import semgrep_engine
-from analyzer.model import Example, Rule
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 
 CASES = [

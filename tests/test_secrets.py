@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.core.model import Finding, SourceFile
 from analyzer.engines.detect_secrets_engine import scan_text
-from analyzer.model import Finding, SourceFile
 from analyzer.parsers.envfile import parse as parse_env
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 
 RNG = random.Random(20240611)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.engines import semgrep_engine
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import REPO, run_cli, write_tree
 
 # semgrep starts in about 2 s: these count as tests of an external tool (marker `slow`)
@@ -120,7 +120,7 @@ def test_hook_mode_reports_on_the_named_files_only(tmp_path: Path) -> None:
 
 
 def test_rule_files_name_catalog_codes() -> None:
-    from analyzer import catalog
+    from analyzer.core import catalog
 
     codes = semgrep_engine.codes()
     assert codes == {"FE002", "FE003"}

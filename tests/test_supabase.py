@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.parsers.supabase_config import key_lines
-from analyzer.scan import scan
+from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 
 # What `supabase init` writes (abridged, same values): a laptop configuration.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analyzer.config import Config
-from analyzer.scan import scan
+from analyzer.core.config import Config
+from analyzer.pipeline.scan import scan
 from tests.conftest import run_cli, write_tree
 
 

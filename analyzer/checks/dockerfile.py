@@ -25,7 +25,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from analyzer.checks.registry import file_check, repo_check
-from analyzer.model import FileResult, Finding
+from analyzer.core.model import FileResult, Finding
+from analyzer.core.secretvalues import is_placeholder, is_secret_name, literal_secret, redact
 from analyzer.parsers.dockerfile import (
     Dockerfile,
     Instruction,
@@ -35,7 +36,6 @@ from analyzer.parsers.dockerfile import (
     expand,
     split_words,
 )
-from analyzer.secretvalues import is_placeholder, is_secret_name, literal_secret, redact
 
 _DEV_PART = re.compile(
     r"(?:^|[./_-])(?:dev|develop|development|local|debug|test|tests)(?:$|[./_-])"

@@ -5,7 +5,7 @@ request body typed `dict`) are file checks. Everything that depends on how
 routers are wired (dependencies at router, `include_router` and app level,
 `Annotated` aliases declared in another module, full paths behind prefixes)
 is judged once over the application model of the whole repository
-(analyzer.pyfacts.fastapi.AppModel), as are the "the app has no X" rules and
+(analyzer.facts.fastapi.AppModel), as are the "the app has no X" rules and
 the cross-file rules comparing probes, healthchecks and worker counts with
 the app and the containers that run it.
 """
@@ -19,17 +19,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer import runcontext
-from analyzer.checks.compose import Service, services_of
-from analyzer.checks.judge import sides
-from analyzer.checks.kubernetes import Container, containers, objects_of
-from analyzer.checks.registry import file_check, per_judge, repo_check
-from analyzer.model import FileResult, Finding
-from analyzer.parsers.dockerfile import Dockerfile
-from analyzer.parsers.python import PyModule
-from analyzer.parsers.yamlfile import YamlFile, dig
-from analyzer.parsers.yamlmarks import YamlMap, YamlSeq
-from analyzer.pyfacts.fastapi import (
+from analyzer.checks.registry import file_check, repo_check
+from analyzer.core.model import FileResult, Finding
+from analyzer.facts.compose import Service, services_of
+from analyzer.facts.edges import sides
+from analyzer.facts.fastapi import (
     PAGINATION_PARAMS,
     PAGINATION_WORDS,
     AppModel,
@@ -39,7 +33,18 @@ from analyzer.pyfacts.fastapi import (
     module_facts,
     name_words,
 )
-from analyzer.pyfacts.summary import PySummary
+from analyzer.facts.kubernetes import Container, containers, objects_of
+from analyzer.facts.repo import as_view
+from analyzer.facts.routes import (
+    _authenticated,
+    _served_routes,
+    app_model,
+    rate_limit_gaps,
+)
+from analyzer.parsers.dockerfile import Dockerfile
+from analyzer.parsers.python import PyModule
+from analyzer.parsers.yamlfile import YamlFile, dig
+from analyzer.parsers.yamlmarks import YamlMap, YamlSeq
 
 # Paths that are public by nature: probes, metrics, API docs, and the routes that give a token.
 _EXEMPT_PATH = re.compile(
@@ -55,20 +60,13 @@ _HEALTH_PATH = re.compile(
     r"heartbeat)/?$",
     re.I,
 )
-# Routes an attacker brute-forces or that cost money per call.
-_SENSITIVE_PATH = re.compile(
-    r"(?:^|/)(?:login|signin|sign-in|token|otp|verify[\w-]*|password[\w-]*|reset[\w-]*|"
-    r"signup|sign-up|register|magic-link)(?:/|$)",
-    re.I,
-)
 _CREDENTIAL_WORDS = frozenset({"login", "logout", "signin", "signup", "register", "health"})
-_COSTLY_PATH = re.compile(r"(?:^|/)(?:calls?|dial|sms|send-sms|messages?)/?$", re.I)
 _SERVER = re.compile(r"(?:^|/)(?:uvicorn|gunicorn|hypercorn|granian|fastapi)$")
 
 
-def _public_routes() -> tuple[str, ...]:
+def _public_routes(results: Sequence[FileResult]) -> tuple[str, ...]:
     """`public-routes` of the configuration: routes the team declared open on purpose."""
-    return runcontext.config().public_routes
+    return as_view(results).config.public_routes
 
 
 def _is_public(path: str | None, public: Sequence[str]) -> bool:
@@ -76,11 +74,6 @@ def _is_public(path: str | None, public: Sequence[str]) -> bool:
         return False
     clean = path.rstrip("/") or "/"
     return any(clean == p.rstrip("/") or clean.startswith(p.rstrip("/") + "/") for p in public)
-
-
-@per_judge
-def app_model(results: Sequence[FileResult]) -> AppModel:
-    return AppModel.build(r.facts.api for r in results if isinstance(r.facts, PySummary))
 
 
 def _finding(code: str, path: str, message: str, line: int | None, column: int | None,
@@ -141,12 +134,6 @@ def _route_label(fr: FullRoute) -> str:
     return f"{'/'.join(fr.route.methods)} {path} (`{fr.route.function}`)"
 
 
-def _authenticated(model: AppModel, fr: FullRoute) -> bool:
-    if fr.middleware_auth or fr.route.auth_evidence or fr.route.signature_evidence:
-        return True
-    return any(model.is_auth(d, fr.module.path) for d in fr.deps)
-
-
 def _signed(model: AppModel, fr: FullRoute) -> bool:
     if fr.route.signature_evidence:
         return True
@@ -164,14 +151,10 @@ def _route_finding(code: str, fr: FullRoute, message: str) -> Finding:
     )
 
 
-def _served_routes(model: AppModel) -> list[FullRoute]:
-    return [fr for fr in model.routes if fr.module.app_code]
-
-
 @repo_check("API001", "API002", "API004", "API005", "API013")
 def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
     model = app_model(results)
-    public = _public_routes()
+    public = _public_routes(results)
     for fr in _served_routes(model):
         route = fr.route
         if route.telephony or "twilio" in fr.loose_path.lower():
@@ -209,28 +192,6 @@ def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
             f"Route {_route_label(fr)} logs in, sends codes or places calls but has no rate "
             f"limit (slowapi, fastapi-limiter){also}: it can be brute-forced or run up the bill.",
         )
-
-
-def rate_limit_gaps(model: AppModel) -> list[FullRoute]:
-    """POST routes that need a rate limit and get none from the app itself."""
-    if "ratelimit-app" in model.app_libs():
-        return []
-    return [
-        fr
-        for fr in _served_routes(model)
-        if "POST" in fr.route.methods
-        and _needs_rate_limit(model, fr)
-        and not fr.route.rate_limited
-        and not any(model.dep_has(d, fr.module.path, "ratelimit") for d in fr.deps)
-    ]
-
-
-def _needs_rate_limit(model: AppModel, fr: FullRoute) -> bool:
-    """Call-placing routes always; credential routes only while they are open to anyone."""
-    path = fr.loose_path
-    if _COSTLY_PATH.search(path):
-        return True
-    return bool(_SENSITIVE_PATH.search(path)) and not _authenticated(model, fr)
 
 
 def _gives_credentials(fr: FullRoute) -> bool:
@@ -359,7 +320,7 @@ def check_app_capabilities(results: Sequence[FileResult]) -> Iterator[Finding]:
     if both.edge_headers():
         libs.add("security-headers")
     proxy = f"; nor does the proxy in front of it ({both.proxy_files()})" if both.proxies else ""
-    public = _public_routes()
+    public = _public_routes(results)
     for app in apps:
         anchor = f"app:{app.module.module}:{app.owner.var}"
         where = f"app `{app.owner.var}` ({app.module.path})"

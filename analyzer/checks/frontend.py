@@ -25,16 +25,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from analyzer import runcontext
 from analyzer.checks.registry import file_check, repo_check
+from analyzer.core.model import BinaryFile, FileResult, Finding
+from analyzer.core.secretvalues import is_placeholder
 from analyzer.engines import semgrep_engine
-from analyzer.model import BinaryFile, FileResult, Finding
+from analyzer.facts.frontend import (
+    IMAGE_LIMIT_BYTES,
+    PUBLIC_NAME,
+    PUBLIC_PREFIXES,
+    Asset,
+    oversized_assets,
+    server_secret_name,
+)
+from analyzer.facts.repo import as_view
 from analyzer.parsers.envfile import EnvFile
 from analyzer.parsers.javascript import JsFile
-from analyzer.secretvalues import is_placeholder
 
 PUBLIC_SECRET = "FE001"
 HTML_SINK = "FE002"
@@ -43,30 +50,6 @@ NOT_LAZY = "FE004"
 NOT_MINIFIED = "FE005"
 OVERSIZED_IMAGE = "FE006"
 
-# prefix -> the build tool that inlines such variables into the client bundle
-PUBLIC_PREFIXES = {
-    "VITE_": "Vite",
-    "NEXT_PUBLIC_": "Next.js",
-    "REACT_APP_": "Create React App",
-    "EXPO_PUBLIC_": "Expo",
-    "VUE_APP_": "Vue CLI",
-    "GATSBY_": "Gatsby",
-}
-_PUBLIC_NAME = re.compile(
-    r"(?<![\w$])(?P<prefix>" + "|".join(PUBLIC_PREFIXES) + r")(?P<rest>[A-Za-z0-9_]+)"
-)
-# The end of a name that says "a server-side credential" (after the public prefix).
-_SERVER_SECRET = re.compile(
-    r"(?:^|_)(?:"
-    r"(?:[A-Z0-9]+_)?SECRET(?:_ACCESS)?(?:_KEY|_TOKEN)?|CLIENT_SECRET|"
-    r"SERVICE_?ROLE(?:_KEY|_JWT|_SECRET|_TOKEN)?|SERVICE_KEY|PRIVATE_KEY|"
-    r"PASSWORD|PASSWD|(?:DB|DATABASE|SMTP|ADMIN|POSTGRES)_PASS|AUTH_TOKEN|"
-    r"(?:DATABASE|DB|POSTGRES|POSTGRESQL|MONGO|MONGODB|REDIS)_(?:URL|URI)|CONNECTION_STRING|"
-    r"(?:OPENAI|ANTHROPIC|SENDGRID|RESEND|MAILGUN|TWILIO|GROQ|MISTRAL)_API_KEY|"
-    r"(?:STRIPE|TWILIO)_(?:SK|SECRET)"
-    r")$",
-    re.IGNORECASE,
-)
 
 _ROUTER_IMPORT = re.compile(
     r"""(?:from\s*|require\s*\(\s*)["'](?:react-router|react-router-dom|react-router/dom)["']"""
@@ -83,20 +66,8 @@ _FALSE_KEY = re.compile(r"(?<![\w$])(?P<key>minify|cssMinify|minimize|swcMinify)
 _DEV_MODE = re.compile(r"""(?<![\w$])mode\s*:\s*["']development["']""")
 _KEY_BEFORE = re.compile(r"""(?:([A-Za-z_$][\w$]*)|["']([^"']+)["'])\s*:\s*$""")
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff")
-IMAGE_LIMIT_BYTES = 300 * 1024
-_ASSET_DIRS = frozenset({"src", "public", "assets", "static", "images", "img"})
-
 
 # ---------------------------------------------------------------- FE001
-
-
-def server_secret_name(name: str) -> str | None:
-    """The public prefix of `name` when it names a server-side secret, else None."""
-    m = _PUBLIC_NAME.fullmatch(name)
-    if not m or not _SERVER_SECRET.search(m.group("rest")):
-        return None
-    return m.group("prefix")
 
 
 @file_check("env", PUBLIC_SECRET)
@@ -127,7 +98,7 @@ def javascript_file(js: JsFile) -> Iterator[Finding]:
 
 def _public_secret_in_code(js: JsFile) -> Iterator[Finding]:
     seen: set[str] = set()
-    for m in _PUBLIC_NAME.finditer(js.code):
+    for m in PUBLIC_NAME.finditer(js.code):
         name = m.group(0)
         prefix = server_secret_name(name)
         if prefix is None or name in seen:
@@ -193,7 +164,7 @@ def semgrep_rules(results: Sequence[FileResult]) -> Iterator[Finding]:
     }
     if not files or not semgrep_engine.available():
         return
-    hits = semgrep_engine.run(((p, js.text) for p, js in files.items()), runcontext.cache())
+    hits = semgrep_engine.run(((p, js.text) for p, js in files.items()), as_view(results).cache)
     for hit in hits:
         js = files.get(hit.path)
         if js is None:
@@ -327,22 +298,9 @@ def _parent_key(js: JsFile, offset: int) -> str:
 # ---------------------------------------------------------------- FE006 oversized images
 
 
-@dataclass(frozen=True)
-class Asset:
-    """A binary file of the repository and its size in bytes."""
-
-    path: str
-    size: int
-
-
 def oversized_images(assets: Iterable[Asset]) -> Iterator[Finding]:
     """Image files over 300 KB in a frontend's source, public or assets folder."""
-    for asset in assets:
-        p = PurePosixPath(asset.path)
-        if p.suffix.lower() not in IMAGE_SUFFIXES or asset.size <= IMAGE_LIMIT_BYTES:
-            continue
-        if not _ASSET_DIRS.intersection(x.lower() for x in p.parts[:-1]):
-            continue
+    for asset in oversized_assets(assets):
         yield Finding(
             OVERSIZED_IMAGE,
             asset.path,

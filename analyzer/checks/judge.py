@@ -27,7 +27,6 @@ compare (deployment manifests, the datastore's service):
 
 from __future__ import annotations
 
-import ast
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,312 +34,38 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from analyzer.checks.compose import Service, env_names, image_name, services_of
-from analyzer.checks.kubernetes import Container, Obj, containers, objects_of, pod_labels
-from analyzer.checks.registry import per_judge, repo_check
-from analyzer.model import FileResult, Finding
+from analyzer.checks.registry import repo_check
+from analyzer.core.model import FileResult, Finding
+from analyzer.core.vocabulary import ALL
+from analyzer.facts.compose import env_names, image_name, services_of
+from analyzer.facts.datastores import (
+    DRIVERS,
+)
+from analyzer.facts.kubernetes import containers
+from analyzer.facts.settings import (
+    ClassInfo,
+    EnvNeed,
+)
+from analyzer.facts.summary import PySummary
+from analyzer.facts.workloads import (
+    built_images,
+    container_runs_code,
+    kubernetes_objects,
+    service_runs_code,
+    short_image_name,
+)
 from analyzer.parsers.dockerfile import Dockerfile, env_pairs
 from analyzer.parsers.envfile import EnvFile
-from analyzer.parsers.python import PyModule
-from analyzer.parsers.yamlfile import YamlFile, dig
+from analyzer.parsers.yamlfile import YamlFile
 from analyzer.parsers.yamlmarks import Mark, YamlMap, YamlSeq
-from analyzer.pyfacts import nodes
-from analyzer.pyfacts.summary import ClassInfo, PySummary, SettingsField, UrlLiteral
-
-ALL = "*"  # stands for "every header" / "every variable": a source we cannot read
-
 
 # --------------------------------------------------------------------------- app and proxy
 
 
-@dataclass(frozen=True)
-class AppSide:
-    """What the FastAPI application of the repository does for itself."""
-
-    present: bool
-    path: str  # module that creates the (first) app
-    gzip: bool
-    headers: frozenset[str]  # security header names it sets; {ALL} through a header library
-    rate_limit: bool
-    sensitive_routes: bool  # API013 would report routes when no proxy limits them
-
-
-@dataclass(frozen=True)
-class Proxy:
-    """An nginx server or ingress-nginx Ingress in front of the app, and what it provides."""
-
-    path: str
-    label: str
-    gzip: bool
-    headers: frozenset[str]
-    rate_limit: bool
-    ident: str  # nginx Server.ident() or "ingress:<name>"
-
-
-@dataclass(frozen=True)
-class Sides:
-    app: AppSide
-    proxies: tuple[Proxy, ...]  # in front of the app (empty without an app)
-
-    def edge_gzip(self) -> bool:
-        return any(p.gzip for p in self.proxies)
-
-    def edge_headers(self) -> frozenset[str]:
-        return frozenset(h for p in self.proxies for h in p.headers)
-
-    def edge_rate_limit(self) -> bool:
-        return any(p.rate_limit for p in self.proxies)
-
-    def fronting(self, ident: str) -> Proxy | None:
-        return next((p for p in self.proxies if p.ident == ident), None)
-
-    def proxy_files(self) -> str:
-        return ", ".join(sorted({p.path for p in self.proxies}))
-
-
-def app_side(results: Sequence[FileResult]) -> AppSide:
-    mods = [r.facts.api for r in results if isinstance(r.facts, PySummary)]
-    app_mods = [m for m in mods if m.app_code]
-    apps = [m for m in app_mods if any(o.kind == "app" for o in m.owners)]
-    libs = {lib for m in app_mods for lib in m.libs}
-    headers = {h for m in app_mods for h in m.header_names}
-    if "security-headers" in libs:
-        headers.add(ALL)
-    # Imported here: fastapi.py imports this module for the proxy's side.
-    from analyzer.checks.fastapi import app_model, rate_limit_gaps
-
-    gaps = bool(apps) and bool(rate_limit_gaps(app_model(results)))
-    return AppSide(
-        present=bool(apps),
-        path=apps[0].path if apps else "",
-        gzip="gzip" in libs,
-        headers=frozenset(headers),
-        rate_limit=bool(libs & {"ratelimit", "ratelimit-app"}),
-        sensitive_routes=gaps,
-    )
-
-
-@per_judge
-def sides(results: Sequence[FileResult]) -> Sides:
-    app = app_side(results)
-    if not app.present:
-        return Sides(app, ())
-    names = _service_names(results)
-    proxies = [*_nginx_proxies(results, names), *_ingress_proxies(results, names)]
-    return Sides(app, tuple(proxies))
-
-
-_EXTERNAL_HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}$", re.I)
-_SNIPPET_HEADER = re.compile(r"(?:add_header|more_set_headers)\s+[\"']?([A-Za-z0-9-]+)")
-
-
-def _service_names(results: Sequence[FileResult]) -> dict[str, bool]:
-    """Compose service and Kubernetes Service names -> whether they run the app's code."""
-    out: dict[str, bool] = {}
-    code_images = _code_images(results)
-    for r in results:
-        if r.kind == "compose" and isinstance(r.facts, YamlFile):
-            for svc in services_of(r.facts):
-                out[svc.name] = out.get(svc.name, False) or _runs_code(svc, code_images)
-    workloads = [o for o in _k8s_objects(results) if containers(o)]
-    for obj in _k8s_objects(results):
-        if obj.kind != "Service":
-            continue
-        selector = dig(obj.node, "spec", "selector")
-        matched = [
-            w
-            for w in workloads
-            if isinstance(selector, dict)
-            and selector
-            and all(pod_labels(w).get(str(k)) == str(v) for k, v in selector.items())
-        ]
-        runs = not matched or any(_k8s_runs_code(c, code_images) for w in matched
-                                  for c in containers(w))  # fmt: skip
-        out[obj.name] = out.get(obj.name, False) or runs
-    return out
-
-
-def _upstream_hosts(server: Any, host: str) -> list[str]:
-    for parent in server.parents:
-        for up in parent.all("upstream"):
-            if up.args[:1] == (host,):
-                return [_host(s.args[0]) for s in up.all("server") if s.args]
-    return [host]
-
-
-def _host(target: str) -> str:
-    text = target.split("://", 1)[-1]
-    text = text.split("/", 1)[0]
-    return text.rsplit(":", 1)[0] if not text.startswith("[") else text
-
-
-def _to_app(host: str, names: dict[str, bool]) -> bool:
-    """Whether a proxied host is the app: a name of the app's service, a local or unknown one."""
-    if "$" in host or host.startswith("unix"):
-        return True
-    short = host.split(".", 1)[0]
-    if host in names:
-        return names[host]
-    if short in names and not _EXTERNAL_HOST.match(host):
-        return names[short]
-    return not _EXTERNAL_HOST.match(host) or host.endswith((".svc", ".svc.cluster.local"))
-
-
-def _nginx_proxies(results: Sequence[FileResult], names: dict[str, bool]) -> Iterator[Proxy]:
-    # Imported here: nginx.py imports this module for the same facts.
-    from analyzer.checks.nginx import header_facts, server_gzips, tree_of
-
-    headers = {h.server.ident(): h for h in header_facts(results)}
-    for s in tree_of(results).serving():
-        targets = [
-            _host(d.args[0])
-            for d in s.node.walk()
-            if d.name in ("proxy_pass", "uwsgi_pass", "grpc_pass") and d.args
-        ]
-        hosts = [h for t in targets for h in _upstream_hosts(s, t)]
-        if not hosts or not any(_to_app(h, names) for h in hosts):
-            continue
-        hf = headers.get(s.ident())
-        sent = set(hf.sent) if hf is not None else set()
-        if s.opaque:
-            sent.add(ALL)
-        yield Proxy(
-            path=s.node.path,
-            label=f"{s.label()} ({s.node.path})",
-            gzip=s.opaque or server_gzips(s),
-            headers=frozenset(sent),
-            rate_limit=s.opaque or s.anywhere("limit_req"),
-            ident=s.ident(),
-        )
-
-
-def _ingress_proxies(results: Sequence[FileResult], names: dict[str, bool]) -> Iterator[Proxy]:
-    objs = _k8s_objects(results)
-    controller = {}
-    for o in objs:
-        data = o.node.get("data") if o.kind == "ConfigMap" else None
-        if isinstance(data, YamlMap):
-            controller.update({str(k): str(v).lower() for k, v in data.items()})
-    controller_gzip = controller.get("use-gzip") == "true" or controller.get("enable-brotli") == (
-        "true"
-    )
-    for o in objs:
-        if o.kind != "Ingress":
-            continue
-        ann = dig(o.node, "metadata", "annotations")
-        ann = {str(k): str(v) for k, v in ann.items()} if isinstance(ann, dict) else {}
-        klass = str(dig(o.node, "spec", "ingressClassName") or "") + ann.get(
-            "kubernetes.io/ingress.class", ""
-        )
-        ours = {k.split("/", 1)[1]: v for k, v in ann.items() if k.startswith("nginx.ingress.")}
-        if "nginx" not in klass and not ours:
-            continue
-        backends = [str(b) for b in _ingress_backends(o.node)]
-        if backends and not any(names.get(b, True) for b in backends):
-            continue
-        snippet = " ".join(v for k, v in ours.items() if k.endswith("snippet"))
-        headers = {h.lower() for h in _SNIPPET_HEADER.findall(snippet)}
-        if "add-headers" in controller or "custom-headers" in ours:
-            headers.add(ALL)
-        yield Proxy(
-            path=o.path,
-            label=f"{o.label()} ({o.path})",
-            gzip=controller_gzip
-            or ours.get("enable-compression", "").lower() == "true"
-            or "gzip on" in snippet,
-            headers=frozenset(headers),
-            rate_limit=any(
-                k in ours
-                for k in ("limit-rps", "limit-rpm", "limit-connections", "global-rate-limit")
-            )
-            or "limit_req" in snippet,
-            ident=f"ingress:{o.ident}",
-        )
-
-
-def _ingress_backends(node: Any) -> Iterator[Any]:
-    if isinstance(node, dict):
-        svc = node.get("service")
-        if isinstance(svc, dict) and "name" in svc:
-            yield svc["name"]
-        if "serviceName" in node:
-            yield node["serviceName"]
-        for v in node.values():
-            yield from _ingress_backends(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _ingress_backends(v)
-
-
 # --------------------------------------------------------------------------- who runs the code
-
-_THIRD_PARTY = re.compile(
-    r"^(?:nginx|traefik|envoy|haproxy|caddy|busybox|alpine|ubuntu|debian|curl|postgres(?:ql)?|"
-    r"postgis|mysql|mariadb|redis|valkey|keydb|mongo|memcached|rabbitmq|elasticsearch|"
-    r"opensearch|minio|prometheus|grafana|alertmanager|node-exporter|jaeger.*|otel.*|"
-    r"opentelemetry-collector.*|loki|promtail|fluent.*|vector|pgbouncer|adminer|pgadmin4|"
-    r"mailhog|mailpit|localstack|kong|gotrue|postgrest|realtime|storage-api|studio|"
-    r"cloudflared|certbot|redis-exporter|postgres-exporter|supabase/.*)$",
-    re.I,
-)
-_CODE_COMMAND = re.compile(r"\b(?:uvicorn|gunicorn|hypercorn|celery|rq|arq|dramatiq|python3?)\b")
-
-
-def _short_image(image: str) -> str:
-    return image_name(image).rsplit("/", 1)[-1]
-
-
-def _code_images(results: Sequence[FileResult]) -> set[str]:
-    """Images built from the repository's Dockerfiles by compose (`build:` with `image:`)."""
-    out = set()
-    for r in results:
-        if r.kind == "compose" and isinstance(r.facts, YamlFile):
-            for svc in services_of(r.facts):
-                if "build" in svc.data and svc.data.get("image"):
-                    out.add(image_name(str(svc.data["image"])))
-    return out
-
-
-def _runs_code(svc: Service, code_images: set[str]) -> bool:
-    if "build" in svc.data:
-        return True
-    image = str(svc.data.get("image") or "")
-    return bool(image) and image_name(image) in code_images
-
-
-def _k8s_runs_code(c: Container, code_images: set[str]) -> bool:
-    image = str(c.node.get("image") or "")
-    if image and image_name(image) in code_images:
-        return True
-    command = " ".join(str(w) for key in ("command", "args") for w in c.node.get(key) or [])
-    if _CODE_COMMAND.search(command):
-        return True
-    # An image of the team's own registry path (`ghcr.io/acme/api`), not a public one.
-    vendor = re.search(r"(?:^|/)(?:bitnami|library|prom|grafana|otel|jaegertracing|"
-                       r"curlimages|supabase|minio|hashicorp)/", image)  # fmt: skip
-    return "/" in image and not vendor and not _THIRD_PARTY.match(_short_image(image))
-
-
-def _k8s_objects(results: Sequence[FileResult]) -> list[Obj]:
-    return [
-        o
-        for r in results
-        if r.kind == "kubernetes" and isinstance(r.facts, YamlFile)
-        for o in objects_of(r.path, r.facts)
-    ]
 
 
 # --------------------------------------------------------------------------- X001 environment
-
-
-@dataclass(frozen=True)
-class EnvNeed:
-    name: str
-    path: str
-    line: int
-    column: int
-    how: str
-    case_sensitive: bool = True
 
 
 _PLATFORM_VARS = frozenset(
@@ -349,62 +74,6 @@ _PLATFORM_VARS = frozenset(
      "WEB_CONCURRENCY", "GITHUB_ACTIONS", "CI"}
 )  # fmt: skip
 _SETTINGS_BASES = ("BaseSettings",)
-_SIMPLE_TYPES = frozenset(
-    {"str", "int", "float", "bool", "bytes", "SecretStr", "SecretBytes", "Path", "EmailStr",
-     "Optional", "Literal", "list", "List", "dict", "Dict", "set", "tuple", "Union", "None",
-     "Annotated", "Json", "IPvAnyAddress", "UUID"}
-)  # fmt: skip
-
-
-def module_needs(mod: PyModule) -> Iterator[EnvNeed]:
-    if not any(q == "os" or q.startswith("os.") for q in mod.imports.values()):
-        return  # no `os`, no os.environ / os.getenv: nothing to find here
-    parents = nodes.parents(mod.tree)
-    for node in nodes.of_type(mod.tree, ast.Subscript, ast.Call):
-        if (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.ctx, ast.Load)
-            and mod.qualified_name(node.value) == "os.environ"
-        ):
-            key = node.slice
-            ok = isinstance(key, ast.Constant) and isinstance(key.value, str)
-            if ok and not _guarded(node, parents):
-                name = str(key.value)  # type: ignore[attr-defined]
-                yield EnvNeed(name, mod.path, node.lineno, node.col_offset + 1,
-                              f'`os.environ["{name}"]`')  # fmt: skip
-        elif isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
-            q = mod.qualified_name(node.func)
-            arg = node.args[0]
-            if (
-                q in ("os.getenv", "os.environ.get")
-                and isinstance(arg, ast.Constant)
-                and isinstance(arg.value, str)
-                and _used_without_fallback(node, parents)
-                and not _guarded(node, parents)
-            ):
-                yield EnvNeed(arg.value, mod.path, node.lineno, node.col_offset + 1,
-                              f'`{q}("{arg.value}")` used without a fallback')  # fmt: skip
-
-
-def _guarded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
-    """Inside a `try` (a KeyError is handled), an `if` or the `__main__` block."""
-    cur = parents.get(node)
-    while cur is not None:
-        if isinstance(cur, (ast.Try, ast.If, ast.IfExp)) or type(cur).__name__ == "TryStar":
-            return True
-        cur = parents.get(cur)
-    return False
-
-
-def _used_without_fallback(call: ast.Call, parents: dict[ast.AST, ast.AST]) -> bool:
-    """`int(os.getenv("X"))`, `os.getenv("X").split()`: None would crash right there."""
-    parent = parents.get(call)
-    if isinstance(parent, ast.Call) and call in parent.args:
-        name = parent.func.id if isinstance(parent.func, ast.Name) else ""
-        return name not in ("bool", "print", "str", "repr", "isinstance", "getattr")
-    return isinstance(parent, ast.Attribute) or (
-        isinstance(parent, ast.Subscript) and parent.value is call
-    )
 
 
 @dataclass(frozen=True)
@@ -412,18 +81,6 @@ class _SettingsClass:
     name: str
     info: ClassInfo
     path: str
-
-
-def class_infos(mod: PyModule) -> tuple[ClassInfo, ...]:
-    """Classes with bases, their settings configuration and the fields that may be required."""
-    out = []
-    for c in nodes.of_type(mod.tree, ast.ClassDef):
-        if not c.bases:
-            continue
-        fields = tuple(f for stmt in c.body for f in [_field_syntax(mod, stmt)] if f is not None)
-        bases = tuple(mod.qualified_name(b) or "" for b in c.bases)
-        out.append(ClassInfo(c.name, c.lineno, bases, _config_of(c), fields))
-    return tuple(out)
 
 
 def _settings_classes(mods: list[PySummary]) -> list[_SettingsClass]:
@@ -443,34 +100,6 @@ def _settings_classes(mods: list[PySummary]) -> list[_SettingsClass]:
                     settings_names.add(sc.name)
                     changed = True
     return [sc for sc in classes.values() if sc.name in settings_names]
-
-
-def _config_of(node: ast.ClassDef) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for stmt in node.body:
-        if (
-            isinstance(stmt, (ast.Assign, ast.AnnAssign))
-            and isinstance(stmt.value, ast.Call)
-            and any(
-                isinstance(t, ast.Name) and t.id == "model_config"
-                for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
-            )
-        ):
-            for kw in stmt.value.keywords:
-                if kw.arg:
-                    out[kw.arg] = _literal(kw.value)
-        elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
-            for item in stmt.body:
-                if isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name):
-                    out[item.targets[0].id] = _literal(item.value)
-    return out
-
-
-def _literal(node: ast.AST) -> Any:
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return ALL
 
 
 def _settings_needs(mods: list[PySummary]) -> Iterator[EnvNeed]:
@@ -517,18 +146,6 @@ def _inherits(c: _SettingsClass, name: str, by_name: dict[str, _SettingsClass]) 
     return False
 
 
-def instantiated(mod: PyModule) -> dict[str, tuple[str, ...]]:
-    """Class name -> keyword arguments it is called with in this module."""
-    out: dict[str, set[str]] = {}
-    for node in nodes.of_type(mod.tree, ast.Call):
-        f = node.func
-        name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(
-            f, ast.Attribute) else ""  # fmt: skip
-        if name:
-            out.setdefault(name, set()).update(k.arg or ALL for k in node.keywords)
-    return {k: tuple(sorted(v)) for k, v in out.items()}
-
-
 def _instantiated(mods: list[PySummary]) -> dict[str, set[str]]:
     """Class name -> keyword arguments it is called with, over the repository's code."""
     out: dict[str, set[str]] = {}
@@ -536,44 +153,6 @@ def _instantiated(mods: list[PySummary]) -> dict[str, set[str]]:
         for name, kws in m.instantiated.items():
             out.setdefault(name, set()).update(kws)
     return out
-
-
-def _field_syntax(mod: PyModule, stmt: ast.stmt) -> SettingsField | None:
-    """A field whose own annotation and value allow it to be required (no default)."""
-    if not isinstance(stmt, ast.AnnAssign) or not isinstance(stmt.target, ast.Name):
-        return None
-    field = stmt.target.id
-    names = {n.id for n in ast.walk(stmt.annotation) if isinstance(n, ast.Name)}
-    names |= {n.attr for n in ast.walk(stmt.annotation) if isinstance(n, ast.Attribute)}
-    if "ClassVar" in names or not all(
-        n in _SIMPLE_TYPES or n.endswith(("Dsn", "Url", "Str")) or n in ("typing", "pydantic")
-        for n in names
-    ):
-        return None
-    alias = None
-    value = stmt.value
-    if value is not None:
-        if not (isinstance(value, ast.Call) and (mod.qualified_name(value.func) or "")
-                .endswith("Field")):  # fmt: skip
-            if not (isinstance(value, ast.Constant) and value.value is Ellipsis):
-                return None
-        else:
-            kws = {k.arg: k.value for k in value.keywords}
-            if "default" in kws or "default_factory" in kws:
-                return None
-            if value.args and not (
-                isinstance(value.args[0], ast.Constant) and value.args[0].value is Ellipsis
-            ):
-                return None
-            for key in ("validation_alias", "alias", "env"):
-                node = kws.get(key)
-                if node is None:
-                    continue
-                if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    alias = node.value
-                    break
-                return None  # AliasChoices, a list of names: any of several may be set
-    return SettingsField(field, stmt.lineno, stmt.col_offset + 1, alias)
 
 
 @dataclass(frozen=True)
@@ -601,7 +180,7 @@ def _compose_runners(
             continue
         base = posixpath.dirname(r.path)
         for svc in services_of(r.facts):
-            if not _runs_code(svc, code_images):
+            if not service_runs_code(svc, code_images):
                 continue
             names = set(env_names(svc.data.get("environment")))
             env_file = svc.data.get("env_file")
@@ -620,7 +199,7 @@ def _compose_runners(
 
 
 def _k8s_runners(results: Sequence[FileResult], code_images: set[str]) -> Iterator[_Runner]:
-    objs = _k8s_objects(results)
+    objs = kubernetes_objects(results)
     sources: dict[tuple[str, str], frozenset[str]] = {}
     for o in objs:
         if o.kind in ("ConfigMap", "Secret"):
@@ -629,7 +208,7 @@ def _k8s_runners(results: Sequence[FileResult], code_images: set[str]) -> Iterat
             sources[(o.kind, o.name)] = frozenset(keys)
     for o in objs:
         for c in containers(o):
-            if c.fragment or (c.init and not c.sidecar) or not _k8s_runs_code(c, code_images):
+            if c.fragment or (c.init and not c.sidecar) or not container_runs_code(c, code_images):
                 continue
             names: set[str] = set()
             for e in c.node.get("env") or []:
@@ -659,7 +238,7 @@ def missing_environment(results: Sequence[FileResult]) -> Iterator[Finding]:
     mods = [r.facts for r in results if isinstance(r.facts, PySummary) and r.facts.is_app_code]
     if not mods:
         return
-    code_images = _code_images(results)
+    code_images = built_images(results)
     envs = _env_files(results)
     compose = list(_compose_runners(results, envs, code_images))
     k8s = list(_k8s_runners(results, code_images))
@@ -721,24 +300,6 @@ def _runners_of(path: str, compose: list[_Runner], k8s: list[_Runner]) -> list[_
 
 # --------------------------------------------------------------------------- X002 / X003 datastores
 
-_DRIVERS = {
-    "redis": ("redis", "aioredis", "rq", "arq", "celery", "dramatiq", "fastapi_limiter"),
-    "postgres": (
-        "sqlalchemy",
-        "sqlmodel",
-        "asyncpg",
-        "psycopg",
-        "psycopg2",
-        "databases",
-        "tortoise",
-        "peewee",
-        "pg8000",
-    ),
-    "mysql": ("pymysql", "MySQLdb", "aiomysql", "asyncmy", "mysql"),
-}
-_URL_SCHEME = re.compile(
-    r"^(redis|rediss|postgres|postgresql|mysql|mariadb)(?:\+[a-z0-9]+)?://", re.I
-)
 _STORE_IMAGE = {
     "redis": re.compile(r"^(?:redis(?:-stack(?:-server)?)?|valkey|keydb)$"),
     "postgres": re.compile(r"^(?:postgres(?:ql)?|postgis|timescaledb(?:-ha)?)$"),
@@ -751,27 +312,12 @@ def _connects(mods: list[PySummary]) -> dict[str, str]:
     """Datastore kind -> the first app module that talks to it (driver import or URL)."""
     out: dict[str, str] = {}
     for m in mods:
-        for kind, libs in _DRIVERS.items():
+        for kind, libs in DRIVERS.items():
             if kind not in out and any(q.split(".")[0] in libs for q in m.imports.values()):
                 out[kind] = m.path
         for kind in m.url_kinds:
             out.setdefault(kind, m.path)
     return out
-
-
-def url_kinds(mod: PyModule) -> tuple[str, ...]:
-    """Datastores named by URL literals of the module, in the order the tree shows them."""
-    out: list[str] = []
-    for node in nodes.of_type(mod.tree, ast.Constant):
-        if isinstance(node.value, str):
-            match = _URL_SCHEME.match(node.value)
-            if match:
-                scheme = match.group(1).lower()
-                kind = "redis" if scheme.startswith("redis") else (
-                    "mysql" if scheme in ("mysql", "mariadb") else "postgres")  # fmt: skip
-                if kind not in out:
-                    out.append(kind)
-    return tuple(out)
 
 
 def _env_value(env: dict[str, str], *keys: str) -> str:
@@ -845,7 +391,7 @@ def _stores(results: Sequence[FileResult]) -> Iterator[_Store]:
                     mark = next((m for k, m in marks.items() if k.upper() in reason.upper()),
                                 svc.mark)  # fmt: skip
                     yield _Store(kind, f"service `{svc.name}`", r.path, mark, reason)
-    for o in _k8s_objects(results):
+    for o in kubernetes_objects(results):
         for c in containers(o):
             image = str(c.node.get("image") or "")
             kind = _store_kind(image)
@@ -871,7 +417,7 @@ def _stores(results: Sequence[FileResult]) -> Iterator[_Store]:
 def _store_kind(image: str) -> str | None:
     if not image:
         return None
-    short = _short_image(image)
+    short = short_image_name(image)
     return next((k for k, rx in _STORE_IMAGE.items() if rx.match(short)), None)
 
 
@@ -895,22 +441,6 @@ def open_datastores(results: Sequence[FileResult]) -> Iterator[Finding]:
             column=store.mark[1],
             anchor=f"X002:{store.kind}:{store.what}",
         )
-
-
-_CREDENTIAL_KWARGS = ("password", "connect_args", "ssl", "ssl_context", "ssl_cert_reqs")
-
-
-def url_literals(mod: PyModule) -> tuple[UrlLiteral, ...]:
-    out = []
-    parents = nodes.parents(mod.tree)
-    for node in nodes.of_type(mod.tree, ast.Constant):
-        if isinstance(node.value, str) and _URL_SCHEME.match(node.value.strip()):
-            parent = parents.get(node)
-            beside = isinstance(parent, ast.Call) and any(
-                k.arg in _CREDENTIAL_KWARGS for k in parent.keywords
-            )
-            out.append(UrlLiteral(node.value, node.lineno, node.col_offset + 1, beside))
-    return tuple(out)
 
 
 @repo_check("X003")
@@ -938,7 +468,7 @@ def _local_names(results: Sequence[FileResult]) -> set[str]:
     for r in results:
         if r.kind == "compose" and isinstance(r.facts, YamlFile):
             out.update(s.name for s in services_of(r.facts))
-    out.update(o.name for o in _k8s_objects(results) if o.kind == "Service")
+    out.update(o.name for o in kubernetes_objects(results) if o.kind == "Service")
     return out
 
 

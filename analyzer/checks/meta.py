@@ -7,7 +7,7 @@ registering the codes here keeps the catalog and the registry in agreement.
 from collections.abc import Sequence
 
 from analyzer.checks.registry import repo_check
-from analyzer.model import FileResult, Finding
+from analyzer.core.model import FileResult, Finding
 
 
 @repo_check("PR001", "PR002")

@@ -28,11 +28,30 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import PurePosixPath
 
 from analyzer.checks.registry import file_check, repo_check
+from analyzer.core.model import FileResult, Finding
+from analyzer.core.secretvalues import literal_secret
+from analyzer.core.vocabulary import (
+    AIOHTTP_SESSION,
+    ENGINES,
+    HTTPX_CLIENTS,
+    HTTPX_FUNCS,
+    LOG_METHODS,
+    PER_REQUEST_CLIENTS,
+    PG_POOLS,
+    REDIS_CLIENTS,
+    REQUESTS_FUNCS,
+    REQUESTS_SESSION,
+    RETRY_CALLS,
+    RETRY_MODULES,
+    RETRYABLE,
+    SESSION_METHODS,
+    SUPABASE_CLIENT,
+    TRANSPORTS_WITH_RETRIES,
+    TWILIO_CLIENT,
+    URLLIB3,
+)
 from analyzer.engines import bandit_engine
-from analyzer.model import FileResult, Finding
-from analyzer.parsers.python import PyModule
-from analyzer.pyfacts import nodes
-from analyzer.pyfacts.calls import (
+from analyzer.facts.calls import (
     ModuleIndex,
     arg,
     const_number,
@@ -47,89 +66,13 @@ from analyzer.pyfacts.calls import (
     target_key,
     walk_body,
 )
-from analyzer.pyfacts.summary import CeleryTask, PySummary
-from analyzer.secretvalues import literal_secret
+from analyzer.facts.pycode import (
+    CeleryTask,
+    task_retries,
+)
+from analyzer.facts.summary import PySummary
+from analyzer.parsers.python import PyModule
 
-_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
-REQUESTS_FUNCS = frozenset(f"requests.{v}" for v in _VERBS) | frozenset(
-    f"requests.api.{v}" for v in _VERBS
-)
-HTTPX_FUNCS = frozenset(f"httpx.{v}" for v in (*_VERBS, "stream"))
-REQUESTS_SESSION = frozenset({"requests.Session", "requests.session", "requests.sessions.Session"})
-HTTPX_CLIENTS = frozenset({"httpx.Client", "httpx.AsyncClient"})
-AIOHTTP_SESSION = frozenset({"aiohttp.ClientSession", "aiohttp.client.ClientSession"})
-URLLIB3 = frozenset({"urllib3.PoolManager", "urllib3.request", "urllib3.HTTPConnectionPool"})
-TWILIO_CLIENT = frozenset({"twilio.rest.Client"})
-SUPABASE_CLIENT = frozenset(
-    {"supabase.create_client", "supabase.create_async_client", "supabase.acreate_client"}
-)
-SESSION_METHODS = frozenset({*_VERBS, "send"})
-
-# Outbound clients whose module should show a retry or breaker somewhere.
-RETRYABLE = REQUESTS_FUNCS | HTTPX_FUNCS | REQUESTS_SESSION | HTTPX_CLIENTS | AIOHTTP_SESSION
-RETRYABLE = RETRYABLE | URLLIB3 | TWILIO_CLIENT
-RETRY_MODULES = (
-    "tenacity",
-    "backoff",
-    "stamina",
-    "retrying",
-    "retry",
-    "retry2",
-    "pybreaker",
-    "circuitbreaker",
-    "aiobreaker",
-    "purgatory",
-    "opnieuw",
-    "httpx_retries",
-    "aiohttp_retry",
-    "redo",
-)
-RETRY_CALLS = frozenset(
-    {
-        "urllib3.Retry",
-        "urllib3.util.Retry",
-        "urllib3.util.retry.Retry",
-        "requests.packages.urllib3.util.retry.Retry",
-        "requests.adapters.Retry",
-    }
-)
-TRANSPORTS_WITH_RETRIES = frozenset(
-    {"httpx.HTTPTransport", "httpx.AsyncHTTPTransport", "twilio.http.http_client.TwilioHttpClient"}
-)
-
-ENGINES = frozenset(
-    {
-        "sqlalchemy.create_engine",
-        "sqlalchemy.engine.create_engine",
-        "sqlmodel.create_engine",
-        "sqlalchemy.ext.asyncio.create_async_engine",
-    }
-)
-PG_POOLS = frozenset(
-    {"psycopg_pool.ConnectionPool", "psycopg_pool.AsyncConnectionPool", "asyncpg.create_pool"}
-)
-REDIS_CLIENTS = frozenset(
-    {
-        f"{m}.{c}"
-        for m in ("redis", "redis.asyncio", "redis.client", "aioredis")
-        for c in ("Redis", "StrictRedis", "from_url", "Redis.from_url", "StrictRedis.from_url")
-    }
-)
-PER_REQUEST_CLIENTS = (
-    REQUESTS_SESSION
-    | HTTPX_CLIENTS
-    | AIOHTTP_SESSION
-    | TWILIO_CLIENT
-    | SUPABASE_CLIENT
-    | ENGINES
-    | PG_POOLS
-    | REDIS_CLIENTS
-    | frozenset({"asyncpg.connect", "psycopg.connect", "psycopg2.connect", "urllib3.PoolManager"})
-)
-
-LOG_METHODS = frozenset(
-    {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"}
-)
 _LOGGER_NAME = re.compile(r"^_?(?:log|logger|LOG|LOGGER|logging|structlog)$|_?logger$", re.I)
 _SENSITIVE = re.compile(
     r"^(?:to|from_|to_number|from_number|caller|callee|msisdn|"
@@ -440,7 +383,7 @@ def _no_retry(ix: ModuleIndex) -> Iterator[Finding]:
 def _retried_by_caller(ix: ModuleIndex, call: ast.Call) -> bool:
     """Inside a Celery task with automatic retries, or inside a hand-written retry loop."""
     fn = ix.enclosing_function(call)
-    if fn is not None and _task_retries(fn) is not None and _task_retries(fn):
+    if fn is not None and task_retries(fn) is not None and task_retries(fn):
         return True
     return any(
         isinstance(a, (ast.For, ast.While, ast.AsyncFor)) and _loop_is_retry(a)
@@ -455,120 +398,6 @@ def _loop_is_retry(loop: ast.AST) -> bool:
 
 
 # --------------------------------------------------------------------------- PY003 Celery (judge)
-
-
-def _task_decorator(fn: ast.FunctionDef | ast.AsyncFunctionDef, mod: PyModule) -> ast.expr | None:
-    for dec in fn.decorator_list:
-        target = dec.func if isinstance(dec, ast.Call) else dec
-        name = mod.qualified_name(target) or ""
-        if name.endswith((".task", ".shared_task")) or name in ("shared_task", "task"):
-            return dec
-    return None
-
-
-def _task_retries(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool | None:
-    """None: not a task; True: retries with backoff; False: a task without them."""
-    decorator = next(
-        (
-            d
-            for d in fn.decorator_list
-            if last_name(dotted(d.func if isinstance(d, ast.Call) else d))
-            in ("task", "shared_task")
-        ),
-        None,
-    )
-    if decorator is None:
-        return None
-    if isinstance(decorator, ast.Call):
-        auto = kwarg(decorator, "autoretry_for")
-        backoff = kwarg(decorator, "retry_backoff")
-        if auto is not None and backoff is not None and not is_const(backoff, False):
-            return True
-        if kwarg(decorator, "base") is not None:
-            return True  # a custom Task class: its retry policy lives there
-    for node in walk_body(fn):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "retry"
-        ):
-            countdown = kwarg(node, "countdown")
-            if countdown is not None and const_number(countdown) is None:
-                return True  # e.g. countdown=2 ** self.request.retries
-    return False
-
-
-def outbound_functions(mod: PyModule) -> dict[str, str]:
-    """`module.function` -> the first outbound call in its body, for module-level functions."""
-    shared = nodes.index(mod.tree)
-    first: dict[int, tuple[tuple[int, int], ast.FunctionDef | ast.AsyncFunctionDef, str]] = {}
-    for rank, sub in enumerate(shared.by_type.get(ast.Call, ())):
-        assert isinstance(sub, ast.Call)
-        name = mod.qualified_name(sub.func) or ""
-        if not (name in RETRYABLE or _twilio_api_call(sub)):
-            continue
-        place = _in_function_body(sub, shared.parents, mod.tree)
-        if place is None:
-            continue
-        fn, stmt = place
-        key = (stmt, rank)  # walk_body's order: statement by statement, each breadth-first
-        if id(fn) not in first or key < first[id(fn)][0]:
-            first[id(fn)] = (key, fn, name or dotted(sub.func))
-    ordered = sorted(first.values(), key=lambda v: (v[1].lineno, v[1].col_offset))
-    return {f"{mod.module}.{fn.name}": name for _, fn, name in ordered}
-
-
-def _in_function_body(
-    node: ast.AST, parents: dict[ast.AST, ast.AST], tree: ast.Module
-) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, int] | None:
-    """(module-level function, index of its body statement) holding `node`, if any."""
-    step: ast.AST = node  # the child of `below` on the way up
-    below, cur = node, parents.get(node)
-    while cur is not None and cur is not tree:
-        step, below, cur = below, cur, parents.get(cur)
-    if (
-        cur is None
-        or below is node
-        or not isinstance(below, (ast.FunctionDef, ast.AsyncFunctionDef))
-    ):
-        return None
-    for i, stmt in enumerate(below.body):
-        if stmt is step:
-            return below, i
-    return None  # in a decorator, a default or an annotation: not the body
-
-
-def _twilio_api_call(call: ast.Call) -> bool:
-    """`client.calls.create(...)`, `client.messages.create(...)`: Twilio REST resources."""
-    func = call.func
-    return (
-        isinstance(func, ast.Attribute)
-        and func.attr in ("create", "update", "fetch")
-        and isinstance(func.value, ast.Attribute)
-        and func.value.attr in ("calls", "messages", "verifications", "conferences")
-    )
-
-
-def tasks_without_retry(mod: PyModule) -> tuple[CeleryTask, ...]:
-    """Celery tasks with no retry policy, each with its calls up to the first outbound one."""
-    out = []
-    for node in nodes.of_type(mod.tree, ast.FunctionDef, ast.AsyncFunctionDef):
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # for mypy
-            continue
-        if _task_decorator(node, mod) is None or _task_retries(node) is not False:
-            continue
-        direct: str | None = None
-        callees: list[tuple[str, str]] = []
-        for sub in walk_body(node):
-            if not isinstance(sub, ast.Call):
-                continue
-            name = mod.qualified_name(sub.func) or ""
-            if name in RETRYABLE or _twilio_api_call(sub):
-                direct = f"`{name or dotted(sub.func)}`"
-                break
-            callees.append((name, f"{mod.module}.{name}"))
-        out.append(CeleryTask(node.name, node.lineno, node.col_offset + 1, direct, tuple(callees)))
-    return tuple(out)
 
 
 @repo_check("PY003")
@@ -740,56 +569,6 @@ def _prints(ix: ModuleIndex) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- PY008 structured logging
 
 
-_JSON_LOG_MODULES = (
-    "structlog",
-    "pythonjsonlogger",
-    "json_log_formatter",
-    "ecs_logging",
-    "logstash_formatter",
-    "google.cloud.logging",
-    "jsonlogger",
-)
-_SERVICE_FACTORIES = frozenset(
-    {
-        "fastapi.FastAPI",
-        "starlette.applications.Starlette",
-        "celery.Celery",
-        "flask.Flask",
-        "litestar.Litestar",
-    }
-)
-
-
-def structured_logging(mod: PyModule) -> bool:
-    if any(q.startswith(_JSON_LOG_MODULES) for q in mod.imports.values()):
-        return True
-    # one shared index of the tree, not a walk per question: this runs on every module
-    for name, call in nodes.calls(mod.tree, mod.qualified_name):
-        if name.startswith("loguru.logger.add") and is_const(kwarg(call, "serialize"), True):
-            return True
-        if name == "logging.config.dictConfig" and any(
-            isinstance(n, ast.Constant) and isinstance(n.value, str) and "json" in n.value.lower()
-            for n in ast.walk(call)
-        ):
-            return True
-    for node in nodes.of_type(mod.tree, ast.ClassDef):
-        if (
-            isinstance(node, ast.ClassDef)
-            and any((mod.qualified_name(b) or "").endswith("Formatter") for b in node.bases)
-            and any(
-                isinstance(n, ast.Call) and (mod.qualified_name(n.func) or "") == "json.dumps"
-                for n in ast.walk(node)
-            )
-        ):
-            return True
-    return False
-
-
-def builds_service(mod: PyModule) -> bool:
-    """Builds an app at module level or in a factory function (`get_application()`)."""
-    return any(name in _SERVICE_FACTORIES for name, _ in nodes.calls(mod.tree, mod.qualified_name))
-
-
 @repo_check("PY008")
 def no_structured_logging(results: Sequence[FileResult]) -> Iterator[Finding]:
     modules = [r.facts for r in results if isinstance(r.facts, PySummary)]
@@ -806,13 +585,6 @@ def no_structured_logging(results: Sequence[FileResult]) -> Iterator[Finding]:
         "python-json-logger, a JSON formatter in dictConfig, loguru `serialize=True`): plain text "
         "lines cannot be searched by field in the log pipeline.",
         anchor="no-structured-logging",
-    )
-
-
-def configures_logging(mod: PyModule) -> bool:
-    return any(
-        name in ("logging.basicConfig", "logging.config.dictConfig")
-        for name, _ in nodes.calls(mod.tree, mod.qualified_name)
     )
 
 

@@ -8,15 +8,15 @@ YAML entry plus one decorated function.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from analyzer.model import FileResult, Finding
+from analyzer.core.model import Finding
+from analyzer.facts.repo import RepoView
 
 FileCheckFn = Callable[[Any], Iterable[Finding]]
-RepoCheckFn = Callable[[Sequence[FileResult]], Iterable[Finding]]
+RepoCheckFn = Callable[[RepoView], Iterable[Finding]]
 
 ANY_TEXT = "*"  # kind for checks that read every text file (secrets)
 
@@ -56,38 +56,6 @@ def repo_check(*codes: str) -> Callable[[RepoCheckFn], RepoCheckFn]:
         return fn
 
     return register
-
-
-T = TypeVar("T")
-_VIEWS: list[list[Any]] = []  # every per_judge view's kept values
-
-
-def forget_views() -> None:
-    """Drop every kept view: a scan that is over must not hold its repository's facts."""
-    for kept in _VIEWS:
-        kept.clear()
-
-
-def per_judge(fn: Callable[[Sequence[FileResult]], T]) -> Callable[[Sequence[FileResult]], T]:
-    """Compute a view of the repository once per judge phase, however many rules read it.
-
-    Every repository check of one scan receives the same results list, and the
-    checklist evidence another (every file, unparsable ones included), so views
-    are kept for the last two lists seen (by identity) and rebuilt for others.
-    """
-    last: list[tuple[Sequence[FileResult], T]] = []
-    _VIEWS.append(last)
-
-    @functools.wraps(fn)
-    def view(results: Sequence[FileResult]) -> T:
-        for seen, value in last:
-            if seen is results:
-                return value
-        value = fn(results)
-        last[:] = [(results, value), *last[:1]]
-        return value
-
-    return view
 
 
 def registered_codes() -> set[str]:

@@ -19,9 +19,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.checks.kubernetes import Index, containers
 from analyzer.checks.registry import ANY_TEXT, file_check, repo_check
-from analyzer.model import FileResult, Finding, SourceFile
+from analyzer.core.model import FileResult, Finding, SourceFile
+from analyzer.facts.kubernetes import Index, containers
 from analyzer.parsers.yamlfile import YamlFile, dig
 
 _MANIFEST = re.compile(

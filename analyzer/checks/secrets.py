@@ -10,7 +10,7 @@ this module decides what each one is and reports it once:
 - A private key block is SEC004 only when a key body follows its header, so
   code that merely mentions `-----BEGIN PRIVATE KEY-----` is not flagged.
 - Every other candidate is SEC001 after the shared placeholder test
-  (analyzer.secretvalues) and a few precision filters detect-secrets lacks
+  (analyzer.core.secretvalues) and a few precision filters detect-secrets lacks
   (`secretName: tls`, `password_file: /run/...`, `sha256` digests, Twilio
   account SIDs, documentation keys like `AKIA...EXAMPLE`).
 - Candidates of several plugins on the same span of a line (a Stripe key is
@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from analyzer.checks.registry import ANY_TEXT, file_check
-from analyzer.discover import is_template_env
+from analyzer.core.model import Finding, SourceFile
+from analyzer.core.roles import is_template_env
+from analyzer.core.secretvalues import is_placeholder, literal_secret, redact, url_password
 from analyzer.engines import detect_secrets_engine as engine
-from analyzer.model import Finding, SourceFile
 from analyzer.parsers.envfile import EnvFile, EnvVar
-from analyzer.secretvalues import is_placeholder, literal_secret, redact, url_password
 
 HARDCODED = "SEC001"
 SUPABASE_SERVICE = "SEC002"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.checks.registry import file_check, repo_check
-from analyzer.model import FileResult, Finding
+from analyzer.core.model import FileResult, Finding
 from analyzer.parsers.yamlfile import YamlFile
 from analyzer.parsers.yamlmarks import Mark, YamlMap
 

@@ -32,9 +32,9 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from analyzer import cache as result_cache
-from analyzer import catalog
-from analyzer.cache import Keying
+from analyzer.core import cache as result_cache
+from analyzer.core import catalog
+from analyzer.core.cache import Keying
 
 TIMEOUT_SECONDS = 900
 ENV_VAR = "PRODREADY_SEMGREP"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from analyzer.core.model import SCOPE, Evidence, FileResult
 from analyzer.evidence import (
     containers,
     frontend,
@@ -22,8 +23,8 @@ from analyzer.evidence import (
     supabase,
     workflows,
 )
-from analyzer.evidence.core import DETECTORS, SCOPE, Detector, Evidence, Repo, detector
-from analyzer.model import FileResult
+from analyzer.evidence.core import DETECTORS, Detector, detector
+from analyzer.facts.repo import as_view
 
 __all__ = ["DETECTORS", "SCOPE", "Detector", "Evidence", "collect", "detectable", "detector"]
 _MODULES = (containers, frontend, kubernetes, nginx, python_code, repository, sql, supabase,
@@ -36,7 +37,7 @@ def collect(results: Sequence[FileResult]) -> tuple[Evidence, ...]:
     A detector that fails on an odd file is skipped: evidence is a bonus, and
     missing evidence only leaves an item "needs review", never wrongly verified.
     """
-    repo = Repo(results)
+    repo = as_view(results)
     found: set[Evidence] = set()
     for d in DETECTORS:
         try:

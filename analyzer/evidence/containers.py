@@ -1,7 +1,7 @@
 """Evidence in Dockerfiles and compose files, and in the commands and environment of any container.
 
 Commands and environment variables are read from Kubernetes containers,
-compose services and Dockerfiles alike (`Repo.commands`, `Repo.env`): a
+compose services and Dockerfiles alike (`RepoView.commands`, `RepoView.env`): a
 `--workers 4` or an `OTEL_TRACES_SAMPLER` counts wherever the team put it.
 Values are only ever quoted for settings that cannot hold a secret.
 """
@@ -12,8 +12,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from analyzer.checks.compose import cpu_limited, image_name, memory_limited, one_shot
-from analyzer.evidence.core import SCOPE, Evidence, Repo, detector
+from analyzer.core.model import SCOPE, Evidence
+from analyzer.evidence.core import detector
+from analyzer.facts.compose import cpu_limited, image_name, memory_limited, one_shot
+from analyzer.facts.repo import RepoView
 from analyzer.parsers.yamlfile import dig
 
 _WORKERS = re.compile(r"(?:^|\s)(?:--workers|-w)(?:=|\s+)(\S+)")
@@ -45,7 +47,7 @@ _OTEL_ENDPOINT = re.compile(
 )
 
 
-def _judged(repo: Repo) -> list[Any]:
+def _judged(repo: RepoView) -> list[Any]:
     """Long-running compose services defined in full (one-shot jobs and overlays left out)."""
     return [s for s in repo.compose_services if s.judged_on_missing and not one_shot(s.data)]
 
@@ -54,7 +56,7 @@ def _judged(repo: Repo) -> list[Any]:
 
 
 @detector("HA-4", "SECRETS-4", "SECRETS-2")
-def dockerfile_evidence(repo: Repo) -> Iterator[Evidence]:
+def dockerfile_evidence(repo: RepoView) -> Iterator[Evidence]:
     for r in repo.of_kind("dockerfile"):
         df = r.facts
         if df.development_only:
@@ -87,7 +89,7 @@ def dockerfile_evidence(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("RES-1", "HA-4", "HA-5", "HA-1", "LOG-4", "LOG-3", "SECRETS-2")
-def compose_services(repo: Repo) -> Iterator[Evidence]:
+def compose_services(repo: RepoView) -> Iterator[Evidence]:
     services = _judged(repo)
     if services and all(memory_limited(s.data) and cpu_limited(s.data) for s in services):
         yield Evidence(
@@ -164,7 +166,7 @@ def _rotated(data: Any) -> bool:
 
 
 @detector("ARCH-2", "RES-2", "LOG-3", "DB-4", "BACKUP-1")
-def compose_support_services(repo: Repo) -> Iterator[Evidence]:
+def compose_support_services(repo: RepoView) -> Iterator[Evidence]:
     for s in repo.compose_services:
         image = str(s.data.get("image", ""))
         name = image_name(image) if image else ""
@@ -200,7 +202,7 @@ def compose_support_services(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("BACKEND-5")
-def worker_count(repo: Repo) -> Iterator[Evidence]:
+def worker_count(repo: RepoView) -> Iterator[Evidence]:
     for c in repo.commands:
         m = _WORKERS.search(c.text)
         if m and re.search(r"\b(uvicorn|gunicorn|hypercorn|granian|fastapi)\b", c.text):
@@ -223,7 +225,7 @@ def worker_count(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("LOG-2", "TRACE-1", "TRACE-4", "TRACE-5")
-def environment(repo: Repo) -> Iterator[Evidence]:
+def environment(repo: RepoView) -> Iterator[Evidence]:
     for e in repo.env:
         value = e.value.strip().lower()
         if _LEVEL_NAMES.match(e.name) and value and "$" not in value and value not in _DEBUG:
@@ -261,7 +263,7 @@ _DATABASE_IMAGES = frozenset(
 
 
 @detector()
-def database_service_scope(repo: Repo) -> Iterator[Evidence]:
+def database_service_scope(repo: RepoView) -> Iterator[Evidence]:
     """A database image run by compose means the application has a database."""
     for s in repo.compose_services:
         image = str(s.data.get("image", ""))

@@ -14,17 +14,18 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from analyzer.checks.frontend import (
+from analyzer.core.model import SCOPE, BinaryFile, Evidence
+from analyzer.evidence import nginx
+from analyzer.evidence.core import detector
+from analyzer.facts.frontend import (
     IMAGE_LIMIT_BYTES,
     IMAGE_SUFFIXES,
     PUBLIC_PREFIXES,
     Asset,
-    oversized_images,
+    oversized_assets,
     server_secret_name,
 )
-from analyzer.evidence import nginx
-from analyzer.evidence.core import SCOPE, Evidence, Repo, detector
-from analyzer.model import BinaryFile
+from analyzer.facts.repo import RepoView
 from analyzer.parsers.html import HtmlFile
 from analyzer.parsers.javascript import JsFile
 
@@ -75,7 +76,7 @@ _ASSET_DIRS = frozenset({"src", "public", "assets", "static", "images", "img"}) 
 _ASSIGN = r"(?:const|let|var)\s+{name}\s*(?::[^=]+)?=\s*([^;]+)"
 
 
-def _js(repo: Repo) -> list[JsFile]:
+def _js(repo: RepoView) -> list[JsFile]:
     return [r.facts for r in repo.of_kind("js") if isinstance(r.facts, JsFile)]
 
 
@@ -85,7 +86,7 @@ def _app_code(js: JsFile) -> bool:
 
 
 @detector("FRONTEND-1")
-def code_splitting(repo: Repo) -> Iterator[Evidence]:
+def code_splitting(repo: RepoView) -> Iterator[Evidence]:
     for js in _js(repo):
         if not _app_code(js):
             continue
@@ -99,7 +100,7 @@ def code_splitting(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("FRONTEND-4")
-def preloading(repo: Repo) -> Iterator[Evidence]:
+def preloading(repo: RepoView) -> Iterator[Evidence]:
     for js in _js(repo):
         name = PurePosixPath(js.path).name
         if _VITE.match(name):
@@ -127,7 +128,7 @@ _NOT_PAGES = frozenset({"htmlcov", "coverage", "node_modules", "site", "e2e", "c
 
 
 @detector("FRONTEND-4")
-def page_resource_hints(repo: Repo) -> Iterator[Evidence]:
+def page_resource_hints(repo: RepoView) -> Iterator[Evidence]:
     """`<link rel=preload|prefetch|modulepreload>` in a page the application serves.
 
     Pages in documentation, tests and coverage reports are not the
@@ -168,7 +169,7 @@ def _minified_build(js: JsFile) -> str | None:
 
 
 @detector("FRONTEND-5")
-def minified_and_compressed(repo: Repo) -> Iterator[Evidence]:
+def minified_and_compressed(repo: RepoView) -> Iterator[Evidence]:
     """Both halves of the item: a minifying build and a server that compresses JS and CSS."""
     builds = [(js, what) for js in _js(repo) if (what := _minified_build(js))]
     if not builds:
@@ -235,7 +236,7 @@ def _bare_of(js: JsFile, start: int, end: int) -> str:
 
 
 @detector("SECRETS-4")
-def browser_supabase_key(repo: Repo) -> Iterator[Evidence]:
+def browser_supabase_key(repo: RepoView) -> Iterator[Evidence]:
     """The browser's Supabase client gets the anon key, and no browser code gets another."""
     anon: list[Evidence] = []
     for js in _js(repo):
@@ -274,7 +275,7 @@ def _shipped(path: str) -> bool:
 
 
 @detector("FRONTEND-2")
-def image_sizes(repo: Repo) -> Iterator[Evidence]:
+def image_sizes(repo: RepoView) -> Iterator[Evidence]:
     """Every image the frontend ships was measured under the size limit (FE006's threshold)."""
     assets = [
         Asset(r.facts.path, r.facts.size)
@@ -282,7 +283,7 @@ def image_sizes(repo: Repo) -> Iterator[Evidence]:
         if isinstance(r.facts, BinaryFile) and r.facts.path.lower().endswith(IMAGE_SUFFIXES)
     ]
     shipped = [a for a in assets if _shipped(a.path)]
-    if shipped and not any(oversized_images(shipped)):
+    if shipped and not oversized_assets(shipped):
         largest = max(shipped, key=lambda a: a.size)
         yield Evidence(
             "FRONTEND-2",
@@ -300,7 +301,7 @@ _DB_CLIENTS = re.compile(
 
 
 @detector()
-def database_scope(repo: Repo) -> Iterator[Evidence]:
+def database_scope(repo: RepoView) -> Iterator[Evidence]:
     """A JS/TS database client (Supabase included) means the application has a database."""
     for js in _js(repo):
         m = _DB_CLIENTS.search(js.code)

@@ -12,7 +12,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from analyzer.checks.kubernetes import (
+from analyzer.core.model import Evidence
+from analyzer.evidence.core import detector, name_of
+from analyzer.facts.kubernetes import (
     Obj,
     containers,
     pod_labels,
@@ -20,7 +22,7 @@ from analyzer.checks.kubernetes import (
     same_namespace,
     selector_matches,
 )
-from analyzer.evidence.core import Evidence, Repo, detector, name_of
+from analyzer.facts.repo import RepoView
 from analyzer.parsers.yamlfile import dig
 from analyzer.parsers.yamlmarks import YamlMap
 
@@ -84,11 +86,11 @@ def _ev(item: str, text: str, obj: Obj, *keys: str) -> Evidence:
     return Evidence(item, text, obj.path, _line(obj, *keys))
 
 
-def _workloads(repo: Repo) -> list[Obj]:
+def _workloads(repo: RepoView) -> list[Obj]:
     return [o for o in repo.k8s.workloads(*_WORKLOADS)]
 
 
-def _containers(repo: Repo) -> list[Any]:
+def _containers(repo: RepoView) -> list[Any]:
     return [c for o in _workloads(repo) for c in containers(o) if not c.fragment]
 
 
@@ -106,7 +108,7 @@ def _int(value: Any) -> int | None:
     return None
 
 
-def _autoscalers(repo: Repo, target: Obj) -> list[Obj]:
+def _autoscalers(repo: RepoView, target: Obj) -> list[Obj]:
     out = []
     for o in repo.k8s.of_kind("HorizontalPodAutoscaler", "ScaledObject"):
         ref = dig(o.node, "spec", "scaleTargetRef")
@@ -122,7 +124,7 @@ def _autoscalers(repo: Repo, target: Obj) -> list[Obj]:
 
 
 @detector("RES-1", "RES-4")
-def resources(repo: Repo) -> Iterator[Evidence]:
+def resources(repo: RepoView) -> Iterator[Evidence]:
     every = _containers(repo)
     if not every:
         return
@@ -150,7 +152,7 @@ def resources(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("HA-4", "HA-5")
-def probes(repo: Repo) -> Iterator[Evidence]:
+def probes(repo: RepoView) -> Iterator[Evidence]:
     for obj in _workloads(repo):
         for c in _main(obj):
             for key, item in (("readinessProbe", "HA-4"), ("livenessProbe", "HA-5")):
@@ -164,7 +166,7 @@ def probes(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("HA-1", "ARCH-1", "ARCH-3", "RES-4")
-def replicas_and_autoscaling(repo: Repo) -> Iterator[Evidence]:
+def replicas_and_autoscaling(repo: RepoView) -> Iterator[Evidence]:
     for obj in repo.k8s.workloads(*_SCALED):
         hpas = _autoscalers(repo, obj)
         count = _int(repo.k8s.replicas(obj))
@@ -226,7 +228,7 @@ def _metric_names(metrics: Any) -> list[str]:
 
 
 @detector("HA-2")
-def zone_spread(repo: Repo) -> Iterator[Evidence]:
+def zone_spread(repo: RepoView) -> Iterator[Evidence]:
     for obj in _workloads(repo):
         spec = pod_spec(obj)
         if spec is None:
@@ -251,7 +253,7 @@ def zone_spread(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("HA-3")
-def database_failover(repo: Repo) -> Iterator[Evidence]:
+def database_failover(repo: RepoView) -> Iterator[Evidence]:
     for obj in repo.k8s.of_kind("Cluster"):
         api = str(obj.node.get("apiVersion", ""))
         instances = _int(dig(obj.node, "spec", "instances"))
@@ -268,7 +270,7 @@ def database_failover(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("ARCH-2")
-def load_balancing(repo: Repo) -> Iterator[Evidence]:
+def load_balancing(repo: RepoView) -> Iterator[Evidence]:
     for svc in repo.k8s.of_kind("Service"):
         selector = dig(svc.node, "spec", "selector")
         if not isinstance(selector, dict) or not selector:
@@ -296,7 +298,7 @@ _WORKER = re.compile(
 
 
 @detector("ARCH-4")
-def separate_components(repo: Repo) -> Iterator[Evidence]:
+def separate_components(repo: RepoView) -> Iterator[Evidence]:
     web = [c for c in repo.commands if _WEB.search(c.text) and not _WORKER.search(c.text)]
     work = [c for c in repo.commands if _WORKER.search(c.text) and not _WEB.search(c.text)]
     for w in work:
@@ -313,7 +315,7 @@ def separate_components(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("SECRETS-2", "SECRETS-1", "SECRETS-4")
-def secret_references(repo: Repo) -> Iterator[Evidence]:
+def secret_references(repo: RepoView) -> Iterator[Evidence]:
     for obj in _workloads(repo) + repo.k8s.workloads("CronJob", "Job"):
         for c in containers(obj):
             hit = _secret_ref(c.node)
@@ -395,7 +397,7 @@ def _non_root(c: Any) -> bool:
 
 
 @detector("DATA-2")
-def tls(repo: Repo) -> Iterator[Evidence]:
+def tls(repo: RepoView) -> Iterator[Evidence]:
     for ing in repo.k8s.of_kind("Ingress"):
         hosts = [
             h
@@ -414,7 +416,7 @@ def tls(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("ATTACK-1", "ATTACK-5", "DATA-3", "DATA-4")
-def ingress_annotations(repo: Repo) -> Iterator[Evidence]:
+def ingress_annotations(repo: RepoView) -> Iterator[Evidence]:
     for ing in repo.k8s.of_kind("Ingress"):
         annotations = dig(ing.node, "metadata", "annotations")
         if not isinstance(annotations, dict):
@@ -474,7 +476,7 @@ def ingress_annotations(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("METRICS-1", "METRICS-2", "RES-2", "LOG-3")
-def monitoring_stack(repo: Repo) -> Iterator[Evidence]:
+def monitoring_stack(repo: RepoView) -> Iterator[Evidence]:
     for obj in repo.k8s.of_kind("ServiceMonitor", "PodMonitor"):
         yield _ev("METRICS-1", f"{obj.kind} {obj.name} scrapes Prometheus metrics", obj, "kind")
     for obj in _workloads(repo):
@@ -524,7 +526,7 @@ def _alerts(groups: Any) -> list[YamlMap]:
     ]
 
 
-def _rule_sources(repo: Repo) -> Iterator[tuple[str, str, int, list[YamlMap]]]:
+def _rule_sources(repo: RepoView) -> Iterator[tuple[str, str, int, list[YamlMap]]]:
     """(what, path, line, alerts) for PrometheusRule objects and plain Prometheus rule files.
 
     A rule file (`rule_files:` of prometheus.yml, mounted into Prometheus) is
@@ -543,7 +545,7 @@ def _rule_sources(repo: Repo) -> Iterator[tuple[str, str, int, list[YamlMap]]]:
 
 
 @detector("METRICS-4", "RES-3", "ALERT-1", "ALERT-4", "DOCOPS-4", "LOG-5")
-def alert_rules(repo: Repo) -> Iterator[Evidence]:
+def alert_rules(repo: RepoView) -> Iterator[Evidence]:
     for what, path, line, alerts in _rule_sources(repo):
         yield Evidence("METRICS-4", f"{what} defines {len(alerts)} alert(s)", path, line)
         for r in alerts:
@@ -570,7 +572,7 @@ def alert_rules(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("DB-4", "BACKUP-1", "BACKUP-2", "BACKUP-3", "BACKUP-4", "MAINT-4")
-def scheduled_jobs(repo: Repo) -> Iterator[Evidence]:
+def scheduled_jobs(repo: RepoView) -> Iterator[Evidence]:
     for job in repo.k8s.workloads("CronJob"):
         text = " ".join(
             c.text for c in repo.commands if c.path == job.path and c.owner == f"CronJob {job.name}"
@@ -633,7 +635,7 @@ def scheduled_jobs(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("DEPLOY-1", "DEPLOY-2", "DEPLOY-3", "TEST-2")
-def delivery(repo: Repo) -> Iterator[Evidence]:
+def delivery(repo: RepoView) -> Iterator[Evidence]:
     for obj in repo.k8s.objects:
         api = str(obj.node.get("apiVersion", ""))
         if obj.kind == "Application" and "argoproj.io" in api:

@@ -12,22 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from analyzer.checks.nginx import (
-    CSP,
-    SECURITY_HEADERS,
-    Node,
-    Server,
-    header_facts,
-    tree_of,
-)
-from analyzer.evidence.core import Evidence, Repo, detector
+from analyzer.core.model import Evidence
+from analyzer.evidence.core import detector
+from analyzer.facts.nginx import CSP, SECURITY_HEADERS, Node, Server, header_facts, tree_of
+from analyzer.facts.repo import RepoView
 
 _JS_TYPES = {"application/javascript", "text/javascript", "application/x-javascript"}
 _STRONG_TLS = {"TLSv1.2", "TLSv1.3"}
 _NO_CACHE = {"-1", "off", "epoch", "0"}
 
 
-def _serving(repo: Repo) -> list[Server]:
+def _serving(repo: RepoView) -> list[Server]:
     return tree_of(repo.results).serving()
 
 
@@ -61,7 +56,7 @@ def _gzip(s: Server) -> Node | None:
 
 
 @detector("BACKEND-4")
-def compression(repo: Repo) -> Iterator[Evidence]:
+def compression(repo: RepoView) -> Iterator[Evidence]:
     """FRONTEND-5 also needs a minified build: analyzer.evidence.frontend joins the two."""
     found = _every(_serving(repo), _gzip)
     if found:
@@ -86,7 +81,7 @@ def _header_node(s: Server, name: str) -> Node | None:
 
 
 @detector("DATA-3", "DATA-4")
-def security_headers(repo: Repo) -> Iterator[Evidence]:
+def security_headers(repo: RepoView) -> Iterator[Evidence]:
     facts = header_facts(repo.results)
     for item, wanted, show in (
         ("DATA-3", (CSP,), CSP),
@@ -104,7 +99,7 @@ def security_headers(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("DATA-2")
-def tls(repo: Repo) -> Iterator[Evidence]:
+def tls(repo: RepoView) -> Iterator[Evidence]:
     tls_servers = [s for s in tree_of(repo.results).servers if s.tls]
     protocols = [(s, s.effective("ssl_protocols")) for s in tls_servers]
     if protocols and all(
@@ -129,7 +124,7 @@ def _anywhere(s: Server, name: str) -> Node | None:
 
 
 @detector("ATTACK-1")
-def rate_limit(repo: Repo) -> Iterator[Evidence]:
+def rate_limit(repo: RepoView) -> Iterator[Evidence]:
     proxies = [s for s in _serving(repo) if s.proxies]
     found = _every(proxies, _limit_req)
     if found:
@@ -145,7 +140,7 @@ def _size_limit(s: Server) -> Node | None:
 
 
 @detector("ATTACK-5")
-def request_limits(repo: Repo) -> Iterator[Evidence]:
+def request_limits(repo: RepoView) -> Iterator[Evidence]:
     found = _every(_serving(repo), _size_limit)
     if found:
         s, node = found[0]
@@ -169,7 +164,7 @@ def _long_cache(node: Node) -> bool:
 
 
 @detector("FRONTEND-3")
-def static_caching(repo: Repo) -> Iterator[Evidence]:
+def static_caching(repo: RepoView) -> Iterator[Evidence]:
     for s in _serving(repo):
         for loc in s.locations():
             if loc.first("proxy_pass") is not None:

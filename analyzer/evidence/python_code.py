@@ -14,11 +14,19 @@ import ast
 import functools
 import re
 from collections.abc import Iterator
-from typing import Any
 
-from analyzer.evidence.core import SCOPE, Evidence, Repo, detector
+from analyzer.core.model import SCOPE, Evidence
+from analyzer.evidence.core import detector
+from analyzer.facts.pycode import (
+    const_value,
+    function_defs,
+    import_names,
+    is_under,
+    route_where,
+)
+from analyzer.facts.repo import RepoView
+from analyzer.parsers import pynodes as nodes
 from analyzer.parsers.python import PyModule
-from analyzer.pyfacts import nodes
 
 # (item, what, module prefixes whose import is the evidence)
 _IMPORTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -44,15 +52,9 @@ _IMPORTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      "cryptography.hazmat.primitives.ciphers.aead", "nacl.secret")),
     ("ALERT-1", "Error alerting", ("sentry_sdk", "rollbar", "bugsnag", "honeybadger", "airbrake")),
 )  # fmt: skip
-_DATABASE = ("sqlalchemy", "sqlmodel", "asyncpg", "psycopg", "psycopg2", "databases", "tortoise",
-             "supabase", "pymongo", "motor", "peewee", "django.db", "prisma", "piccolo", "aiomysql",
-             "pymysql")  # fmt: skip
 _GZIP = ("GZipMiddleware", "BrotliMiddleware", "CompressMiddleware")
 _HEALTH_PATHS = re.compile(
     r"^/(api/)?(v\d+/)?(health|healthz|healthcheck|ready|readyz|readiness|live|livez|liveness|ping|status)/?$"
-)
-_ROUTE_METHODS = frozenset(
-    {"get", "post", "put", "patch", "delete", "api_route", "head", "options"}
 )
 _SECURITY_HEADERS = ("Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options",
                      "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy")  # fmt: skip
@@ -67,21 +69,6 @@ _POOL_FACTORIES = ("create_engine", "create_async_engine", "create_pool", "Conne
                    "SimpleConnectionPool")  # fmt: skip
 
 
-def _imports(mod: PyModule) -> Iterator[tuple[str, int]]:
-    """(imported module or module.name, line) of every import statement of a module."""
-    for node in nodes.of_type(mod.tree, ast.Import, ast.ImportFrom):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield alias.name, node.lineno
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            for alias in node.names:
-                yield f"{node.module}.{alias.name}", node.lineno
-
-
-def _under(name: str, prefixes: tuple[str, ...]) -> bool:
-    return any(name == p or name.startswith(p + ".") for p in prefixes)
-
-
 def _calls(mod: PyModule) -> Iterator[tuple[str, ast.Call]]:
     yield from nodes.calls(mod.tree, mod.qualified_name)
 
@@ -94,13 +81,9 @@ def _kw(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
-def _const(node: ast.expr | None) -> Any:
-    return node.value if isinstance(node, ast.Constant) else None
-
-
 def _libraries(mod: PyModule) -> Iterator[Evidence]:
     seen: set[str] = set()
-    for name, line in _imports(mod):
+    for name, line in import_names(mod):
         for item, text in _library_items(name):
             if item not in seen:
                 seen.add(item)
@@ -111,22 +94,14 @@ def _libraries(mod: PyModule) -> Iterator[Evidence]:
 def _library_items(name: str) -> tuple[tuple[str, str], ...]:
     """(item, evidence text) an import of `name` proves; the same imports recur in every module."""
     return tuple(
-        (item, f"{what}: `{next(p for p in prefixes if _under(name, (p,)))}`")
+        (item, f"{what}: `{next(p for p in prefixes if is_under(name, (p,)))}`")
         for item, what, prefixes in _IMPORTS
-        if _under(name, prefixes)
+        if is_under(name, prefixes)
     )
 
 
-def database_import(mod: PyModule) -> tuple[str, int] | None:
-    """The first database driver the module imports: the repository has a database."""
-    for name, line in _imports(mod):
-        if _under(name, _DATABASE):
-            return name.split(".")[0], line
-    return None
-
-
 @detector()
-def database_scope(repo: Repo) -> Iterator[Evidence]:
+def database_scope(repo: RepoView) -> Iterator[Evidence]:
     for mod in repo.all_python:
         if mod.database_import is not None:
             name, line = mod.database_import
@@ -240,26 +215,7 @@ def _header_names(mod: PyModule) -> Iterator[Evidence]:
         )
 
 
-def _route(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str] | None:
-    """(method, path) when a decorator registers the function as a FastAPI/Starlette route."""
-    for deco in fn.decorator_list:
-        if (
-            isinstance(deco, ast.Call)
-            and isinstance(deco.func, ast.Attribute)
-            and deco.func.attr in _ROUTE_METHODS
-            and deco.args
-            and isinstance(_const(deco.args[0]), str)
-        ):
-            return deco.func.attr.upper(), str(_const(deco.args[0]))
-    return None
-
-
-def _functions(mod: PyModule) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    yield from nodes.of_type(mod.tree, ast.FunctionDef)
-    yield from nodes.of_type(mod.tree, ast.AsyncFunctionDef)
-
-
-def _models(repo: Repo) -> set[str]:
+def _models(repo: RepoView) -> set[str]:
     """Class names of Pydantic models (and models of models) defined in the service."""
     out: set[str] = set()
     classes = [c for mod in repo.all_python for c in mod.classes]
@@ -272,7 +228,7 @@ def _models(repo: Repo) -> set[str]:
 
 
 @detector("ATTACK-3")
-def validated_bodies(repo: Repo) -> Iterator[Evidence]:
+def validated_bodies(repo: RepoView) -> Iterator[Evidence]:
     """A route body typed by a model defined in another module: needs every module's classes."""
     models = _models(repo)
     for mod in repo.python:
@@ -286,31 +242,9 @@ def validated_bodies(repo: Repo) -> Iterator[Evidence]:
                 )
 
 
-def _route_where(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str, str] | None:
-    route = _route(fn)
-    if route is None:
-        return None
-    method, path = route
-    return method, path, f"`{method} {path}`" if path else f"`{method}` route `{fn.name}`"
-
-
-def body_annotations(mod: PyModule) -> tuple[tuple[str, str, int], ...]:
-    """(route, annotation, line) of the parameters of POST/PUT/PATCH routes."""
-    out = []
-    for fn in _functions(mod):
-        route = _route_where(fn)
-        if route is None or route[0] not in ("POST", "PUT", "PATCH"):
-            continue
-        for arg in fn.args.args + fn.args.kwonlyargs:
-            ann = arg.annotation
-            name = ast.unparse(ann) if ann is not None else ""
-            out.append((route[2], name, fn.lineno))
-    return tuple(out)
-
-
 def _routes(mod: PyModule) -> Iterator[Evidence]:
-    for fn in _functions(mod):
-        route = _route_where(fn)
+    for fn in function_defs(mod):
+        route = route_where(fn)
         if route is None:
             continue
         _, path, where = route
@@ -364,7 +298,7 @@ def _authentication(mod: PyModule) -> Iterator[Evidence]:
         if (
             last == "decode"
             and qn.split(".")[0] in ("jwt", "jose")
-            and _const(_kw(call, "audience")) == "authenticated"
+            and const_value(_kw(call, "audience")) == "authenticated"
         ):
             yield Evidence(
                 "AUTH-1",
@@ -375,7 +309,7 @@ def _authentication(mod: PyModule) -> Iterator[Evidence]:
         if last == "encode" and qn.split(".")[0] in ("jwt", "jose") and call.args:
             payload = call.args[0]
             if isinstance(payload, ast.Dict) and any(
-                _const(k) == "exp" for k in payload.keys if k is not None
+                const_value(k) == "exp" for k in payload.keys if k is not None
             ):
                 yield Evidence(
                     "AUTH-4",
@@ -401,7 +335,7 @@ def _retries(mod: PyModule) -> Iterator[Evidence]:
             hit = "`stamina` retries"
         elif last == "Retry" and _kw(call, "backoff_factor") is not None:
             hit = "`Retry(backoff_factor=...)`"
-        elif last in ("task", "shared_task") and _const(_kw(call, "retry_backoff")) not in (
+        elif last in ("task", "shared_task") and const_value(_kw(call, "retry_backoff")) not in (
             None,
             False,
         ):
@@ -422,7 +356,9 @@ def _data_access(mod: PyModule) -> Iterator[Evidence]:
         last = _last(qn)
         if qn.endswith("op.create_index") or (last == "Index" and qn.startswith("sqlalchemy")):
             yield Evidence("DB-1", f"index created (`{last}`)", mod.path, call.lineno)
-        elif last in ("Column", "mapped_column", "Field") and _const(_kw(call, "index")) is True:
+        elif (
+            last in ("Column", "mapped_column", "Field") and const_value(_kw(call, "index")) is True
+        ):
             yield Evidence("DB-1", "indexed column (`index=True`)", mod.path, call.lineno)
         if not mod.is_app_code:
             continue
@@ -507,7 +443,7 @@ def _logging_setup(mod: PyModule) -> Iterator[Evidence]:
 def _custom_metrics(mod: PyModule) -> Iterator[Evidence]:
     for qn, call in _calls(mod):
         if qn.startswith("prometheus_client") and _last(qn) in _METRIC_TYPES and call.args:
-            name = _const(call.args[0])
+            name = const_value(call.args[0])
             if isinstance(name, str):
                 what = f"application metric `{name}` ({_last(qn)})"
                 yield Evidence("METRICS-5", what, mod.path, call.lineno)
@@ -536,20 +472,8 @@ def _code_documentation(mod: PyModule) -> Iterator[Evidence]:
             )
 
 
-def docstring_counts(mod: PyModule) -> tuple[int, int]:
-    """(public functions and classes, those with a docstring)."""
-    public = documented = 0
-    for node in nodes.of_type(mod.tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-        if isinstance(
-            node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-        ) and not node.name.startswith("_"):
-            public += 1
-            documented += ast.get_docstring(node) is not None
-    return public, documented
-
-
 def _load_tests(mod: PyModule) -> Iterator[Evidence]:
-    if any(_under(name, ("locust",)) for name, _ in _imports(mod)):
+    if any(is_under(name, ("locust",)) for name, _ in import_names(mod)):
         yield Evidence("TEST-1", f"Locust load test `{mod.path}`", mod.path)
 
 
@@ -581,13 +505,13 @@ def module_evidence(mod: PyModule) -> tuple[Evidence, ...]:
     "DB-1", "DB-2", "BACKEND-1", "BACKEND-5", "LOG-1", "LOG-2", "METRICS-3", "METRICS-5",
     "DOCTECH-2", "SECRETS-2", "TEST-1",
 )  # fmt: skip
-def module_by_module(repo: Repo) -> Iterator[Evidence]:
+def module_by_module(repo: RepoView) -> Iterator[Evidence]:
     for mod in repo.all_python:
         yield from mod.evidence
 
 
 @detector("DOCTECH-3")
-def docstrings(repo: Repo) -> Iterator[Evidence]:
+def docstrings(repo: RepoView) -> Iterator[Evidence]:
     public = sum(m.docstrings[0] for m in repo.python)
     documented = sum(m.docstrings[1] for m in repo.python)
     if public >= 5 and documented * 2 >= public:

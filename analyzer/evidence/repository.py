@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from analyzer.evidence.core import SCOPE, Evidence, Repo, detector
+from analyzer.core.model import SCOPE, Evidence
+from analyzer.evidence.core import detector
+from analyzer.facts.repo import RepoView
 
 _DOC_EXT = frozenset({".md", ".markdown", ".rst", ".adoc", ".txt", ""})
 
@@ -133,7 +135,7 @@ def _is_doc(path: str) -> bool:
 
 
 @detector(*sorted({i for items, _, _ in _DOCS for i in items}))
-def documents(repo: Repo) -> Iterator[Evidence]:
+def documents(repo: RepoView) -> Iterator[Evidence]:
     for path in repo.paths:
         if not _is_doc(path):
             continue
@@ -147,7 +149,7 @@ def documents(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector(*sorted({i for items, _, _ in _CONFIGS for i in items}))
-def configs(repo: Repo) -> Iterator[Evidence]:
+def configs(repo: RepoView) -> Iterator[Evidence]:
     for path in repo.paths:
         low = path.lower()
         for items, what, pattern in _CONFIGS:
@@ -157,7 +159,7 @@ def configs(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector()
-def scopes(repo: Repo) -> Iterator[Evidence]:
+def scopes(repo: RepoView) -> Iterator[Evidence]:
     """Presence facts the report needs to say "not applicable" (no frontend, no database...)."""
     kinds = {r.kind for r in repo.results}
     front = [

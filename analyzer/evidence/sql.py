@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.checks.sql import History, Table, histories
-from analyzer.evidence.core import Evidence, Repo, detector
+from analyzer.core.model import Evidence
+from analyzer.evidence.core import detector
+from analyzer.facts.repo import RepoView
+from analyzer.facts.sql import History, Table, histories
 from analyzer.parsers.sql import CreateTable, SqlFile
 
 _API_ROLES = {"anon", "authenticated"}
 
 
-def _histories(repo: Repo) -> list[History]:
+def _histories(repo: RepoView) -> list[History]:
     return histories(repo.results)
 
 
@@ -27,7 +29,7 @@ def _server_only(t: Table) -> bool:
 
 
 @detector("AUTH-2")
-def row_level_security(repo: Repo) -> Iterator[Evidence]:
+def row_level_security(repo: RepoView) -> Iterator[Evidence]:
     """Every table the Data API exposes has RLS on, and policies (or no API access at all)."""
     for h in _histories(repo):
         if not h.supabase or h.state.dynamic_rls:
@@ -51,7 +53,7 @@ def row_level_security(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("DB-1")
-def foreign_key_indexes(repo: Repo) -> Iterator[Evidence]:
+def foreign_key_indexes(repo: RepoView) -> Iterator[Evidence]:
     """Every foreign key of a history is the leading part of an index or key."""
     for h in _histories(repo):
         tables = list(h.state.tables.values())
@@ -75,7 +77,7 @@ def _indexed(t: Table, columns: tuple[str, ...]) -> bool:
 
 
 @detector("DB-5")
-def primary_keys(repo: Repo) -> Iterator[Evidence]:
+def primary_keys(repo: RepoView) -> Iterator[Evidence]:
     for h in _histories(repo):
         tables = [t for t in h.state.tables.values() if not t.partition]
         if tables and all(t.primary_key for t in tables):
@@ -89,7 +91,7 @@ def primary_keys(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("DB-3")
-def partitions(repo: Repo) -> Iterator[Evidence]:
+def partitions(repo: RepoView) -> Iterator[Evidence]:
     """A partitioned table (`PARTITION BY`) or a partition (`PARTITION OF`) that still exists.
 
     A parent counts by itself: pg_partman and similar tools create its
@@ -118,7 +120,7 @@ def partitions(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("DATA-1")
-def encrypted_columns(repo: Repo) -> Iterator[Evidence]:
+def encrypted_columns(repo: RepoView) -> Iterator[Evidence]:
     for h in _histories(repo):
         for t in h.state.tables.values():
             for column in sorted(t.encrypted):

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from analyzer.checks.supabase import MAX_JWT_EXPIRY, MAX_REUSE_INTERVAL, profiles
-from analyzer.evidence.core import Evidence, Repo, detector
+from analyzer.core.model import Evidence
+from analyzer.evidence.core import detector
+from analyzer.facts.repo import RepoView
+from analyzer.facts.supabase import MAX_JWT_EXPIRY, MAX_REUSE_INTERVAL, profiles
 from analyzer.parsers.supabase_config import SupabaseConfig
 
 
-def _configs(repo: Repo) -> list[SupabaseConfig]:
+def _configs(repo: RepoView) -> list[SupabaseConfig]:
     return [r.facts for r in repo.of_kind("supabase-config") if isinstance(r.facts, SupabaseConfig)]
 
 
@@ -25,7 +27,7 @@ def _int(value: Any) -> int | None:
 
 
 @detector("AUTH-4")
-def token_expiry(repo: Repo) -> Iterator[Evidence]:
+def token_expiry(repo: RepoView) -> Iterator[Evidence]:
     for config in _configs(repo):
         values = [_int(p.get("auth.jwt_expiry")) for p in profiles(config)]
         if values and all(v is not None and 0 < v <= MAX_JWT_EXPIRY for v in values):
@@ -39,7 +41,7 @@ def token_expiry(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("AUTH-5")
-def refresh_rotation(repo: Repo) -> Iterator[Evidence]:
+def refresh_rotation(repo: RepoView) -> Iterator[Evidence]:
     for config in _configs(repo):
         ps = profiles(config)
         rotated = all(p.get("auth.enable_refresh_token_rotation") is True for p in ps)
@@ -54,7 +56,7 @@ def refresh_rotation(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("AUTH-1")
-def supabase_auth(repo: Repo) -> Iterator[Evidence]:
+def supabase_auth(repo: RepoView) -> Iterator[Evidence]:
     """Supabase Auth enabled with a site URL and email confirmations required."""
     for config in _configs(repo):
         ps = profiles(config)

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.evidence.core import Evidence, Repo, detector
+from analyzer.core.model import Evidence
+from analyzer.evidence.core import detector
+from analyzer.facts.repo import RepoView
 from analyzer.parsers.yamlmarks import YamlMap
 
 _TESTS = re.compile(
@@ -87,7 +89,7 @@ def _triggers(doc: YamlMap) -> frozenset[str]:
     return frozenset()
 
 
-def steps(repo: Repo) -> list[Step]:
+def steps(repo: RepoView) -> list[Step]:
     out: list[Step] = []
     for r in repo.of_kind("workflow"):
         for _, doc in r.facts.mappings():
@@ -126,7 +128,7 @@ def _what(step: Step, pattern: re.Pattern[str]) -> str:
 
 
 @detector("TEST-3", "TEST-4")
-def ci_tests(repo: Repo) -> Iterator[Evidence]:
+def ci_tests(repo: RepoView) -> Iterator[Evidence]:
     test_files = [r.path for r in repo.of_kind("python") if r.facts.is_test] + [
         p for p in repo.paths if re.search(r"\.(test|spec)\.[jt]sx?$", p)
     ]
@@ -150,7 +152,7 @@ def ci_tests(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("TEST-5", "PRE-1", "MAINT-3", "DATA-5", "POST-3")
-def ci_security(repo: Repo) -> Iterator[Evidence]:
+def ci_security(repo: RepoView) -> Iterator[Evidence]:
     for step in steps(repo):
         hit = bool(_SAST_ACTIONS.match(step.uses)) or bool(_SAST_RUN.search(step.run))
         if not hit:
@@ -179,7 +181,7 @@ def ci_security(repo: Repo) -> Iterator[Evidence]:
 
 
 @detector("DEPLOY-1", "DEPLOY-3", "DEPLOY-4", "POST-1", "PRE-2", "DB-4", "BACKUP-1")
-def ci_delivery(repo: Repo) -> Iterator[Evidence]:
+def ci_delivery(repo: RepoView) -> Iterator[Evidence]:
     all_steps = steps(repo)
     deploying = set()
     for step in all_steps:

@@ -20,11 +20,11 @@ from types import ModuleType
 
 import yaml
 
-from analyzer.config import Config
+from analyzer.core.config import Config
+from analyzer.core.model import Finding, Rule, SourceFile
 from analyzer.fix import dockerfile, manifests
 from analyzer.fix import python as python_fixes
 from analyzer.fix.base import FileContext, FileFix, FixOptions
-from analyzer.model import Finding, Rule, SourceFile
 from analyzer.parsers import ParseError
 from analyzer.parsers import dockerfile as dockerfile_parser
 
@@ -84,7 +84,7 @@ def run(
     options: FixOptions | None = None,
     jobs: int = 1,
 ) -> FixRun:
-    from analyzer.scan import scan
+    from analyzer.pipeline.scan import scan
 
     options = options or options_from(config)
     result = scan(root, config, targets, jobs=jobs)

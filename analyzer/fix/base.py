@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analyzer.model import Finding
+from analyzer.core.model import Finding
 
 DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_LIMIT = 100

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from analyzer.core.model import Finding, SourceFile
 from analyzer.fix.base import FileContext, FileFix, FixOptions
-from analyzer.model import Finding, SourceFile
 from analyzer.parsers import ParseError
 from analyzer.parsers import dockerfile as parser
 

@@ -21,9 +21,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
+from analyzer.core.model import Finding
 from analyzer.fix import yamllines
 from analyzer.fix.base import FileContext, FileFix, FixOptions
-from analyzer.model import Finding
 
 CODES = ("CMP003", "CMP007", "K8S006", "K8S007", "K8S016", "K8S017")
 

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from analyzer.core.model import Finding
 from analyzer.fix.base import FileContext, FileFix, FixOptions, number
 from analyzer.fix.settings import SettingsIndex
-from analyzer.model import Finding
 from analyzer.parsers.python import collect_imports
 
 CODES = ("PY001", "PY007", "PY011", "PY012", "API005", "API006", "API014")

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.model import Finding
+from analyzer.core.model import Finding
 from analyzer.parsers.yamlmarks import Document, YamlMap, YamlSeq, load_documents
 
 POD_CONTAINERS = ("initContainers", "containers", "ephemeralContainers")

@@ -16,9 +16,9 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from analyzer.model import SourceFile
+from analyzer.core.model import SourceFile
+from analyzer.core.secretvalues import redact
 from analyzer.parsers import ParseError
-from analyzer.secretvalues import redact
 
 KEYWORDS = frozenset(
     {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from analyzer.model import SourceFile
+from analyzer.core.model import SourceFile
 
 
 @dataclass(frozen=True)

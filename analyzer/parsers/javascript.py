@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from analyzer.model import SourceFile
+from analyzer.core.model import SourceFile
 
 # After these, a `/` begins a regular expression literal rather than a division.
 _REGEX_AFTER = frozenset("(,=:[!&|?{};+-*%<>~^")

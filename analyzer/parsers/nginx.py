@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzer.model import SourceFile
+from analyzer.core.model import SourceFile
 from analyzer.parsers import ParseError
 
 MAX_DEPTH = 100

@@ -12,21 +12,13 @@ from __future__ import annotations
 
 import ast
 import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from analyzer.model import SourceFile
+from analyzer.core.model import SourceFile
+from analyzer.core.roles import is_app_path, is_test_path
 from analyzer.parsers import ParseError
-from analyzer.pyfacts import nodes
-
-_TEST_PATH = re.compile(
-    r"(?:^|/)(?:tests?|testing|__tests__|fixtures?)/|(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$"
-)
-_NOT_APP_PATH = re.compile(
-    r"(?:^|/)(?:scripts?|tools|bin|docs?|examples?|migrations|alembic|benchmarks?|bench)/"
-    r"|(?:^|/)(?:setup|noxfile|fabfile|manage)\.py$"
-)
+from analyzer.parsers import pynodes as nodes
 
 
 @dataclass(frozen=True)
@@ -46,15 +38,6 @@ class PyModule:
     @functools.cached_property
     def is_app_code(self) -> bool:
         return is_app_path(self.path)
-
-
-def is_test_path(path: str) -> bool:
-    return bool(_TEST_PATH.search(path))
-
-
-def is_app_path(path: str) -> bool:
-    """Code that runs in the deployed service: not tests, scripts, migrations or tooling."""
-    return not is_test_path(path) and not _NOT_APP_PATH.search(path)
 
 
 def module_name(path: str) -> str:

@@ -26,7 +26,7 @@ from pglast import ast, enums
 from pglast.parser import ParseError as PgParseError
 from pglast.parser import split
 
-from analyzer.model import SourceFile
+from analyzer.core.model import SourceFile
 
 MAX_ERRORS = 5  # a file in another SQL dialect would otherwise give one note per statement
 _PSQL_META = re.compile(r"^[ \t]*\\.*$", re.MULTILINE)  # \connect, \set...: psql, not SQL

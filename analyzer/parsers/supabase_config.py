@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.model import SourceFile
+from analyzer.core.model import SourceFile
 from analyzer.parsers import ParseError
 
 if sys.version_info >= (3, 11):

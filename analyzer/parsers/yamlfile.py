@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.model import SourceFile
+from analyzer.core.model import SourceFile
 from analyzer.parsers import ParseError
 from analyzer.parsers.yamlmarks import Document, YamlMap, load_documents
 

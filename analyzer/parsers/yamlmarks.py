@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from analyzer import bounds
+from analyzer.core import bounds
 from analyzer.parsers import ParseError
 
 try:  # the C composer is several times faster; fall back when libyaml is absent

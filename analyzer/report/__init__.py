@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from analyzer.errors import UsageError
-from analyzer.model import ScanResult
+from analyzer.core.errors import UsageError
+from analyzer.core.model import ScanResult
 from analyzer.report import github, gitlab, json_report, junit, markdown, sarif, text
 
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
 
-from analyzer.model import Finding, ScanResult, Severity
+from analyzer.core.model import Finding, ScanResult, Severity
 from analyzer.report.markdown import md_cell, md_code
 from analyzer.report.text import (
     SEVERITIES,

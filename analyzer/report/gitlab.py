@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from analyzer.model import Finding, ScanResult, Severity
+from analyzer.core.model import Finding, ScanResult, Severity
 from analyzer.report.text import by_location, checklist_of, rule_name, severity_of
 
 ENGINE = "prodready"

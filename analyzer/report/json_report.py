@@ -10,8 +10,8 @@ import json
 from typing import Any
 
 from analyzer import __version__
-from analyzer import checklist_report as cr
-from analyzer.model import Finding, ScanResult
+from analyzer.core.model import Finding, ScanResult
+from analyzer.report import checklist as cr
 from analyzer.report.text import by_location, checklist_of, counts, rule_name, severity_of
 
 

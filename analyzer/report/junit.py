@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
-from analyzer.model import Finding, ScanResult
+from analyzer.core.model import Finding, ScanResult
 from analyzer.report.text import by_location, checklist_of, printable, rule_name, severity_of
 
 SUITE = "prodready"

@@ -1,7 +1,7 @@
 """The checklist report in Markdown: the production checklist, item by item.
 
 Every item of the checklist appears once, in the seed's order and under the
-seed's headings, with one status (analyzer.checklist_report): the findings
+seed's headings, with one status (analyzer.report.checklist): the findings
 that violate it, the evidence that verifies it, why it does not apply, or
 what a reviewer should check. A summary with the readiness score comes
 first, so the file answers "are we ready?" before "what is wrong?". The
@@ -15,10 +15,9 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from analyzer import checklist
-from analyzer import checklist_report as cr
-from analyzer.evidence import Evidence
-from analyzer.model import Finding, ScanResult
+from analyzer.core import checklist
+from analyzer.core.model import Evidence, Finding, ScanResult
+from analyzer.report import checklist as cr
 from analyzer.report.text import (
     by_severity,
     checklist_of,

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from analyzer import __version__, checklist
-from analyzer.model import Finding, Rule, ScanResult, Severity
+from analyzer import __version__
+from analyzer.core import checklist
+from analyzer.core.model import Finding, Rule, ScanResult, Severity
 from analyzer.report.text import by_severity, checklist_of, severity_of
 
 PROJECT_URL = "https://github.com/prodready/prodready"

@@ -11,7 +11,7 @@ import itertools
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from analyzer.model import Finding, Rule, ScanResult, Severity
+from analyzer.core.model import Finding, Rule, ScanResult, Severity
 
 SEVERITIES: tuple[Severity, ...] = (Severity.ERROR, Severity.WARNING, Severity.NOTE)
 

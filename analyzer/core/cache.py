@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from analyzer.model import FileResult
+from analyzer.core.model import FileResult
 
 LAYOUT = "v2"  # bump when the entry format changes: old entries become unreachable
 DEFAULT_MAX_MB = 512
@@ -116,7 +116,7 @@ def prepare(folder: Path) -> Path | None:
 @functools.cache
 def _code_digest() -> str:
     """The analyzer's own source, catalog and semgrep rules: any edit invalidates entries."""
-    from analyzer import catalog
+    from analyzer.core import catalog
 
     package = Path(__file__).resolve().parent
     files = sorted(

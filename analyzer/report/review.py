@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from analyzer.errors import UsageError
+from analyzer.core.errors import UsageError
 
 REVIEW_MARKER = "<!-- prodready:review -->"
 _FINDING_MARKER = re.compile(r"<!-- prodready:finding ([0-9A-Za-z]+)( resolved)? -->")

@@ -13,8 +13,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from analyzer.errors import UsageError
-from analyzer.model import Finding
+from analyzer.core.errors import UsageError
+from analyzer.core.model import Finding
 
 FORMAT_VERSION = 1
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from analyzer.model import InlineIgnore, Rule
+from analyzer.core.model import InlineIgnore, Rule
 
 _COMMENT = re.compile(
     r"(?P<lead>^\s*)?(?:#|//|--|/\*|;)\s*prodready:\s*ignore\[(?P<tokens>[^\]]*)\]\s*(?P<reason>.*)$"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from analyzer import bounds
-from analyzer.errors import UsageError
-from analyzer.model import Severity
+from analyzer.core import bounds
+from analyzer.core.errors import UsageError
+from analyzer.core.model import Severity
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -40,7 +40,6 @@ SKIP_DIRS = frozenset(
 _YAML = (".yaml", ".yml")
 _COMPOSE = re.compile(r"^(docker-)?compose([.-][\w.-]*)?\.ya?ml$", re.IGNORECASE)
 _JS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
-_TEMPLATE_ENV = re.compile(r"\.(example|sample|template|tmpl|dist|defaults?)$", re.IGNORECASE)
 _K8S_API = re.compile(r"^apiVersion\s*:", re.MULTILINE)
 _K8S_KIND = re.compile(r"^kind\s*:", re.MULTILINE)
 _HELM = re.compile(r"(?<!\$)\{\{-?\s*[.\w$(\"-]")
@@ -264,8 +263,3 @@ def classify(rel: str, text: str) -> str:
     if kind is None and lower.endswith((".conf", ".nginx")) and _NGINX.search(text):
         return "nginx"
     return kind or "other"
-
-
-def is_template_env(rel: str) -> bool:
-    """`.env.example` and friends document variables; they are not deployed."""
-    return bool(_TEMPLATE_ENV.search(PurePosixPath(rel).name))

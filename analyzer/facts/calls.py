@@ -15,12 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.core.vocabulary import ROUTE_DECORATORS
+from analyzer.parsers import pynodes as nodes
 from analyzer.parsers.python import PyModule
-from analyzer.pyfacts import nodes
 
-ROUTE_METHODS = frozenset(
-    {"get", "post", "put", "patch", "delete", "head", "options", "api_route", "websocket", "trace"}
-)
 APP_FACTORIES = frozenset(
     {
         "fastapi.FastAPI",
@@ -221,7 +219,7 @@ def route_handlers(ix: ModuleIndex) -> list[_Scope]:
             target = dec.func if isinstance(dec, ast.Call) else dec
             if (
                 isinstance(target, ast.Attribute)
-                and target.attr in ROUTE_METHODS
+                and target.attr in ROUTE_DECORATORS
                 and target_key(target.value) in apps
             ):
                 out.append(node)

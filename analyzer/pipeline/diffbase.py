@@ -21,9 +21,9 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from analyzer.config import Config
-from analyzer.errors import UsageError
-from analyzer.model import Finding, ScanResult
+from analyzer.core.config import Config
+from analyzer.core.errors import UsageError
+from analyzer.core.model import Finding, ScanResult
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
@@ -205,7 +205,7 @@ def _identity(f: Finding, changes: Diff) -> tuple[str, str, str]:
 def _base_identities(
     root: Path, rev: str, config: Config, codes: set[str], changes: Diff, jobs: int
 ) -> set[tuple[str, str, str]]:
-    from analyzer.scan import scan
+    from analyzer.pipeline.scan import scan
 
     base_config = replace(config, select=tuple(sorted(codes)))
     with tempfile.TemporaryDirectory(prefix="prodready-base-") as tmp:

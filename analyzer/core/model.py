@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from analyzer.evidence import Evidence
+from typing import Any
 
 
 class Severity(str, enum.Enum):
@@ -179,3 +176,25 @@ class Silencer:
     rules: tuple[str, ...]
     reason: str  # the comment's justification, or the config key ("ignore", "per-path-ignores ...")
     applied: bool  # False under --strict (or a comment without a reason)
+
+
+SCOPE = "scope:"  # item_id prefix of a presence fact ("the repository has a database")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A named piece of positive evidence for one checklist item, at a place.
+
+    `item_id` is a checklist ID, or `scope:<what>` for a presence fact the
+    report uses to decide which items apply (frontend, database...). `text`
+    names what was found; it never quotes a value that could be a secret.
+    """
+
+    item_id: str
+    text: str
+    path: str
+    line: int | None = None
+
+    @property
+    def place(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"

@@ -25,18 +25,30 @@ from typing import Any, TypeVar
 
 import pathspec
 
-from analyzer import bounds, catalog, discover, evidence, progress, runcontext
-from analyzer import cache as result_cache
+from analyzer import evidence
 from analyzer.checks import registry
-from analyzer.config import Config
+from analyzer.core import bounds, catalog
+from analyzer.core import cache as result_cache
+from analyzer.core.config import Config
+from analyzer.core.errors import UsageError
+from analyzer.core.model import (
+    BinaryFile,
+    Evidence,
+    FileResult,
+    Finding,
+    Rule,
+    ScanResult,
+    Silencer,
+    SourceFile,
+)
 from analyzer.engines import semgrep_engine
-from analyzer.errors import UsageError
-from analyzer.evidence import Evidence
-from analyzer.model import BinaryFile, FileResult, Finding, Rule, ScanResult, Silencer, SourceFile
+from analyzer.evidence.python_code import module_evidence
+from analyzer.facts.repo import RepoView
+from analyzer.facts.summary import PySummary, summarize
 from analyzer.parsers import ParseError
 from analyzer.parsers.python import PyModule
-from analyzer.pyfacts.summary import PySummary, summarize
-from analyzer.suppress import inline_ignores, rule_matches
+from analyzer.pipeline import discover, progress
+from analyzer.pipeline.suppress import inline_ignores, rule_matches
 
 FILE_NOT_SCANNED = "PR001"
 INVALID_SUPPRESSION = "PR002"
@@ -100,7 +112,7 @@ def select_rules(rules: dict[str, Rule], config: Config) -> dict[str, Rule]:
 
 
 def _is_checklist_token(token: str) -> bool:
-    from analyzer import checklist
+    from analyzer.core import checklist
 
     up = token.upper()
     return any(i.id == up or i.group == up for i in checklist.items())
@@ -116,7 +128,7 @@ def scan(
     show_progress: bool = False,
     collect_evidence: bool = True,
 ) -> ScanResult:
-    """`cache`: None follows `analyzer.cache.enabled()` (on unless `--no-cache`).
+    """`cache`: None follows `analyzer.core.cache.enabled()` (on unless `--no-cache`).
 
     `show_progress` asks for a progress bar on stderr; it still appears only for
     large scans on a terminal. `collect_evidence=False` leaves `evidence` empty, for
@@ -137,15 +149,13 @@ def scan(
         _cache_keying(rules, config, cache),
     )
     with (
-        runcontext.using(config, plan.cache),
         _few_collections(),
         progress.Bar.maybe(show_progress) as bar,
     ):
         results, findings, everything = _extract_and_judge(
             root, config, plan, candidates, paths, jobs, bar
         )
-        found_evidence = _evidence(plan, everything) if collect_evidence else ()
-        registry.forget_views()
+        found_evidence = _evidence(plan, config, everything) if collect_evidence else ()
     if plan.cache is not None:
         result_cache.prune(plan.cache.folder)
     findings = [f for f in findings if f.code in rules]
@@ -247,23 +257,30 @@ def _extract_and_judge(
     results = [e.result for e in extracted]  # findings and ignores; facts only if judged
     findings: list[Finding] = [f for r in results for f in r.findings]
     if paths is None:
-        findings.extend(_judged(plan, extracted))
+        findings.extend(_judged(plan, config, extracted))
         return results, findings, extracted
     # A hook run names a few files, but "no autoscaler targets this Deployment" is only
     # true of the whole repository: judge with every file's facts, report on the named ones.
     # Their facts come from the cache when an earlier run saw the same bytes.
     context_plan = replace(plan, codes=frozenset())  # parse only, run no file rules
     everything = extracted + _extract_all(context_plan, context, jobs, config, bar)
-    findings.extend(f for f in _judged(plan, everything) if f.path in named)
+    findings.extend(f for f in _judged(plan, config, everything) if f.path in named)
     return results, findings, everything
 
 
-def _judged(plan: Plan, extracted: list[Extracted]) -> list[Finding]:
-    return list(_memo(plan, "judge", extracted, lambda: tuple(_judge(plan, _whole(extracted)))))
+def _judged(plan: Plan, config: Config, extracted: list[Extracted]) -> list[Finding]:
+    return list(
+        _memo(plan, "judge", extracted, lambda: tuple(_judge(plan, config, _whole(extracted))))
+    )
 
 
-def _evidence(plan: Plan, extracted: list[Extracted]) -> tuple[Evidence, ...]:
-    return _memo(plan, "evidence", extracted, lambda: evidence.collect(_whole(extracted)))
+def _evidence(plan: Plan, config: Config, extracted: list[Extracted]) -> tuple[Evidence, ...]:
+    return _memo(
+        plan,
+        "evidence",
+        extracted,
+        lambda: evidence.collect(RepoView(_whole(extracted), config, plan.cache)),
+    )
 
 
 def _whole(extracted: list[Extracted]) -> list[FileResult]:
@@ -360,9 +377,7 @@ def _extract_all(
         done: Iterable[Extracted] = ()
         if len(missed) >= PARALLEL_THRESHOLD:
             chunk = max(8, len(missed) // (jobs * 8))
-            with ProcessPoolExecutor(
-                max_workers=jobs, initializer=_worker_start, initargs=(config,)
-            ) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
                 done = _ticking(
                     pool.map(_extract_missed, [plan] * len(missed), missed, chunksize=chunk), bar
                 )
@@ -379,8 +394,7 @@ def _extract_all(
     return out
 
 
-def _worker_start(config: Config) -> None:
-    runcontext.set_config(config)
+def _worker_start() -> None:
     gc.set_threshold(*_GC_THRESHOLDS)
 
 
@@ -600,7 +614,7 @@ def _extract(
 def _summarized(rel: str, mod: PyModule, findings: list[Finding], debug: bool) -> PySummary | None:
     """What repository rules read of a module; its tree stays in this process."""
     try:
-        return summarize(mod)
+        return summarize(mod, module_evidence(mod))
     except (RecursionError, MemoryError) as exc:
         findings.append(
             _note(rel, f"too deeply nested or too large to check ({type(exc).__name__})", None)
@@ -694,16 +708,17 @@ def _crash_note(path: str, where: str, exc: BaseException, debug: bool) -> Findi
     )
 
 
-def _judge(plan: Plan, results: list[FileResult]) -> list[Finding]:
+def _judge(plan: Plan, config: Config, results: list[FileResult]) -> list[Finding]:
     out: list[Finding] = []
     # every file, except those whose parser failed: a repository rule may look for a file by
     # name alone (a Dependabot config, a lock file), but never gets half-understood facts
     usable = [r for r in results if r.facts is not None or parser_for(r.kind) is None]
+    repo = RepoView(usable, config, plan.cache)
     for check in registry.REPO_CHECKS:
         if not plan.codes.intersection(check.codes):
             continue
         try:
-            out.extend(check.fn(usable))
+            out.extend(check.fn(repo))
         except Exception as exc:
             out.append(_crash_note(".", "/".join(check.codes), exc, plan.debug))
     return out

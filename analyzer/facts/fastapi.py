@@ -23,14 +23,15 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from analyzer.core.vocabulary import HTTP_METHODS
+from analyzer.parsers import pynodes as nodes
 from analyzer.parsers.python import PyModule
-from analyzer.pyfacts import nodes
 
 APP_CLASSES = frozenset(
     {"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"}
 )
 ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
-ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+
 DEPENDS = frozenset(
     {"fastapi.Depends", "fastapi.params.Depends", "fastapi.param_functions.Depends"}
 )
@@ -748,14 +749,14 @@ class _Extractor:
             if not isinstance(dec, ast.Call) or not isinstance(dec.func, ast.Attribute):
                 continue
             method = dec.func.attr
-            if method not in ROUTE_METHODS and method not in ("api_route", "route"):
+            if method not in HTTP_METHODS and method not in ("api_route", "route"):
                 continue
             owner = self.owner_ref(dec.func.value)
             if owner is None or not self._looks_like_owner(dec.func.value):
                 continue
             kw = {k.arg: k.value for k in dec.keywords if k.arg}
             path_node = dec.args[0] if dec.args else kw.get("path")
-            if method in ROUTE_METHODS:
+            if method in HTTP_METHODS:
                 methods: tuple[str, ...] = (method.upper(),)
             else:
                 methods = tuple(

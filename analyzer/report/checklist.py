@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analyzer import checklist
-from analyzer.evidence import SCOPE, Evidence, detectable
-from analyzer.model import Finding, ScanResult, Severity
+from analyzer.core import checklist
+from analyzer.core.model import SCOPE, Evidence, Finding, ScanResult, Severity
+from analyzer.evidence import detectable
 
 VIOLATED = "violated"
 VERIFIED = "verified"

@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
-from analyzer import checklist
-from analyzer.errors import UsageError
-from analyzer.model import Example, FixExample, Rule, Severity
+from analyzer.core import checklist
+from analyzer.core.errors import UsageError
+from analyzer.core.model import Example, FixExample, Rule, Severity
 
 _REQUIRED = ("code", "name", "severity", "checklist", "summary", "why", "fix", "examples")
 _OPTIONAL = (
@@ -32,8 +32,8 @@ _OPTIONAL = (
 def rules_dir() -> Path:
     """The catalog ships inside the wheel as analyzer/_rules; in a checkout it is ./rules."""
     here = Path(__file__).resolve().parent
-    packaged = here / "_rules"
-    return packaged if packaged.is_dir() else here.parent / "rules"
+    packaged = here.parent / "_rules"
+    return packaged if packaged.is_dir() else here.parent.parent / "rules"
 
 
 @functools.cache

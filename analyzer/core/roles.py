@@ -1,0 +1,34 @@
+"""What part a file plays in the repository, decided once from its path, for every layer.
+
+A rule that judges production code must not judge a test, a script or a template
+the same way; each of those questions is answered here, so every rule, fact and
+detector gets the same answer for the same path.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+_TEST_PATH = re.compile(
+    r"(?:^|/)(?:tests?|testing|__tests__|fixtures?)/|(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$"
+)
+_NOT_APP_PATH = re.compile(
+    r"(?:^|/)(?:scripts?|tools|bin|docs?|examples?|migrations|alembic|benchmarks?|bench)/"
+    r"|(?:^|/)(?:setup|noxfile|fabfile|manage)\.py$"
+)
+_TEMPLATE_ENV = re.compile(r"\.(example|sample|template|tmpl|dist|defaults?)$", re.IGNORECASE)
+
+
+def is_test_path(path: str) -> bool:
+    return bool(_TEST_PATH.search(path))
+
+
+def is_app_path(path: str) -> bool:
+    """Code that runs in the deployed service: not tests, scripts, migrations or tooling."""
+    return not is_test_path(path) and not _NOT_APP_PATH.search(path)
+
+
+def is_template_env(rel: str) -> bool:
+    """`.env.example` and friends document variables; they are not deployed."""
+    return bool(_TEMPLATE_ENV.search(PurePosixPath(rel).name))
