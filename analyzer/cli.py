@@ -196,7 +196,7 @@ def _config(args: argparse.Namespace, root: Path) -> config_mod.Config:
 
 
 def _jobs(value: int | None) -> int:
-    from analyzer.pipeline.scan import default_jobs
+    from analyzer.pipeline.plan import default_jobs
 
     if value is None:
         return default_jobs()

@@ -330,7 +330,8 @@ def test_python_facts_leave_extraction_as_summaries_without_trees(tmp_path: Path
 
 def scan_results(root: Path) -> list[FileResult]:
     from analyzer.pipeline import discover
-    from analyzer.pipeline.scan import Plan, extract
+    from analyzer.pipeline.extract import extract
+    from analyzer.pipeline.plan import Plan
 
     plan = Plan(str(root), frozenset(catalog.load()), 1_000_000)
     return [extract(plan, c) for c in discover.discover(root, None, ())]

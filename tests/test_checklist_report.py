@@ -10,7 +10,9 @@ from analyzer import evidence
 from analyzer.core import checklist
 from analyzer.core.model import Evidence, ScanResult
 from analyzer.pipeline import discover
-from analyzer.pipeline.scan import Plan, extract, scan
+from analyzer.pipeline.extract import extract
+from analyzer.pipeline.plan import Plan
+from analyzer.pipeline.scan import scan
 from analyzer.report import checklist as checklist_report
 from analyzer.report import json_report, markdown
 from analyzer.report.checklist import NEEDS_REVIEW, NOT_APPLICABLE, VERIFIED, VIOLATED

@@ -14,7 +14,8 @@ from analyzer import evidence
 from analyzer.core import checklist
 from analyzer.core.model import SCOPE, Evidence
 from analyzer.pipeline import discover
-from analyzer.pipeline.scan import Plan, extract
+from analyzer.pipeline.extract import extract
+from analyzer.pipeline.plan import Plan
 from tests.conftest import write_tree
 
 

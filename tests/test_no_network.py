@@ -234,7 +234,7 @@ def test_yaml_is_only_loaded_safely_and_nothing_is_evaluated() -> None:
 def _authenticated_cache(rel: str, module: str) -> bool:
     """The one exception: the result cache pickles its own entries, and unpickles an entry
     only after its HMAC (keyed by the scanned file's own bytes) has been verified."""
-    if rel != "analyzer/cache.py" or module != "pickle":
+    if rel != "analyzer/core/cache.py" or module != "pickle":
         return False
     source = (REPO / rel).read_text(encoding="utf-8")
     read = source[source.index("def _read(") :]

@@ -28,7 +28,9 @@ from analyzer.core import catalog
 from analyzer.core.model import SourceFile
 from analyzer.parsers import ParseError
 from analyzer.pipeline import discover
-from analyzer.pipeline.scan import Plan, extract, parser_for, scan
+from analyzer.pipeline.extract import extract, parser_for
+from analyzer.pipeline.plan import Plan
+from analyzer.pipeline.scan import scan
 from tests.conftest import REPO
 
 # PRODREADY_PROPERTY_SCALE=20 for a deep hunt before a release; 1 in the suite

@@ -21,7 +21,9 @@ import pytest
 
 from analyzer.core.config import Config
 from analyzer.pipeline import discover
-from analyzer.pipeline.scan import Plan, extract, scan
+from analyzer.pipeline.extract import extract
+from analyzer.pipeline.plan import Plan
+from analyzer.pipeline.scan import scan
 from tests.conftest import run_cli, write_tree
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from analyzer.checks.registry import ANY_TEXT, file_check, repo_check
 from analyzer.core.model import FileResult, Finding, SourceFile
-from analyzer.facts.kubernetes import Index, containers
+from analyzer.facts.kubernetes import containers
+from analyzer.facts.repo import RepoView, as_view
 from analyzer.parsers.yamlfile import YamlFile, dig
 
 _MANIFEST = re.compile(
@@ -79,56 +79,14 @@ _POLICY_KINDS = {
 _WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
-@dataclass(frozen=True)
-class Repo:
-    """The scanned folder as the repository rules see it."""
-
-    paths: tuple[str, ...]
-    results: tuple[FileResult, ...]
-
-    @staticmethod
-    def of(results: Sequence[FileResult]) -> Repo:
-        return Repo(tuple(sorted(r.path for r in results)), tuple(results))
-
-    @property
-    def inventory(self) -> bool:
-        """Whether the scan handed over every file, unparsed ones (README, requirements) too.
-
-        It does: repository checks receive every file whose parser did not fail.
-        """
-        return True
-
-    def any(self, pattern: re.Pattern[str]) -> bool:
-        return any(pattern.search(p) for p in self.paths)
-
-    def kinds(self, *kinds: str) -> list[FileResult]:
-        return [r for r in self.results if r.kind in kinds and r.facts is not None]
-
-    @property
-    def app_code(self) -> bool:
-        return any(
-            r.kind == "python" and getattr(r.facts, "is_app_code", False) for r in self.results
-        )
-
-    @property
-    def deployable(self) -> bool:
-        """Application code and something that ships it (image, compose file, manifests)."""
-        return self.app_code and bool(self.kinds("dockerfile", "compose", "kubernetes"))
-
-
 def _at(code: str, path: str, message: str) -> Finding:
     return Finding(code, path, message, anchor=f"{code}:{path}")
 
 
 @repo_check("REPO001")
 def dependency_updates(results: Sequence[FileResult]) -> Iterator[Finding]:
-    repo = Repo.of(results)
-    if (
-        not repo.inventory
-        or not repo.any(_MANIFEST)
-        or repo.any(_UPDATER)
-        or _renovate_action(repo)
-    ):
+    repo = as_view(results)
+    if not repo.any_path(_MANIFEST) or repo.any_path(_UPDATER) or _renovate_action(repo):
         return
     yield _at(
         "REPO001",
@@ -137,7 +95,7 @@ def dependency_updates(results: Sequence[FileResult]) -> Iterator[Finding]:
     )
 
 
-def _renovate_action(repo: Repo) -> bool:
+def _renovate_action(repo: RepoView) -> bool:
     return any(
         "renovatebot/" in str(dig(step, "uses") or "")
         for r in repo.kinds("workflow")
@@ -193,35 +151,17 @@ def unpinned_requirements(source: Any) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- tests
 
 
-_OTHER_LANGUAGE_IMAGE = re.compile(
-    r"(?:^|/)(?:golang|node|openjdk|eclipse-temurin|maven|gradle|dotnet|rust|ruby|php|bun|deno)"
-    r"(?::|@|$)|mcr\.microsoft\.com/dotnet",
-    re.IGNORECASE,
-)
-
-
-def _polyglot(repo: Repo) -> bool:
-    """Images built from other languages' bases: their tests (Go, JS) are not parsed files."""
-    return any(
-        _OTHER_LANGUAGE_IMAGE.search(str(getattr(stage, "base", "")))
-        for r in repo.kinds("dockerfile")
-        for stage in getattr(r.facts, "stages", ())
-    )
-
-
 @repo_check("REPO003")
 def no_tests(results: Sequence[FileResult]) -> Iterator[Finding]:
-    repo = Repo.of(results)
-    if not repo.inventory and _polyglot(repo):
-        return
-    if repo.deployable and not repo.any(_TEST):
+    repo = as_view(results)
+    if repo.deployable and not repo.any_path(_TEST):
         yield _at("REPO003", "tests/", "the service has application code but no tests")
 
 
 @repo_check("REPO004")
 def no_load_tests(results: Sequence[FileResult]) -> Iterator[Finding]:
-    repo = Repo.of(results)
-    if not repo.deployable or repo.any(_LOAD_TEST):
+    repo = as_view(results)
+    if not repo.deployable or repo.any_path(_LOAD_TEST):
         return
     if any(
         str(v).split(".")[0] == "locust"
@@ -237,10 +177,10 @@ def no_load_tests(results: Sequence[FileResult]) -> Iterator[Finding]:
 
 @repo_check("REPO005")
 def no_alert_rules(results: Sequence[FileResult]) -> Iterator[Finding]:
-    repo = Repo.of(results)
-    if not repo.inventory or not repo.deployable or repo.any(_ALERT_FILE):
+    repo = as_view(results)
+    if not repo.deployable or repo.any_path(_ALERT_FILE):
         return
-    index = Index.build(results)
+    index = repo.k8s
     if index.of_kind("PrometheusRule", "VMRule", "AlertmanagerConfig"):
         return
     yield _at(
@@ -250,7 +190,7 @@ def no_alert_rules(results: Sequence[FileResult]) -> Iterator[Finding]:
     )
 
 
-def _databases(repo: Repo) -> list[str]:
+def _databases(repo: RepoView) -> list[str]:
     found: list[str] = []
     for r in repo.kinds("compose"):
         if _DEV_COMPOSE.search(posixpath.basename(r.path)) or ".devcontainer/" in f"/{r.path}":
@@ -261,7 +201,7 @@ def _databases(repo: Repo) -> list[str]:
                 image = str(svc.get("image") or "") if isinstance(svc, dict) else ""
                 if _DATABASE_IMAGE.search(image):
                     found.append(r.path)
-    index = Index.build(list(repo.results))
+    index = repo.k8s
     for obj in index.workloads(*_WORKLOAD_KINDS):
         if any(_DATABASE_IMAGE.search(str(c.node.get("image") or "")) for c in containers(obj)):
             found.append(obj.path)
@@ -270,8 +210,8 @@ def _databases(repo: Repo) -> list[str]:
     return found
 
 
-def _has_backup(repo: Repo) -> bool:
-    index = Index.build(list(repo.results))
+def _has_backup(repo: RepoView) -> bool:
+    index = repo.k8s
     if index.of_kind(*_BACKUP_KINDS):
         return True
     for obj in index.of_kind("CronJob"):
@@ -299,7 +239,7 @@ def _has_backup(repo: Repo) -> bool:
 @repo_check("REPO006")
 def no_backup(results: Sequence[FileResult]) -> Iterator[Finding]:
     """Databases deployed by the repository only: a hosted Supabase project backs itself up."""
-    repo = Repo.of(results)
+    repo = as_view(results)
     dbs = _databases(repo)
     if not dbs or _has_backup(repo):
         return
@@ -316,14 +256,14 @@ def no_backup(results: Sequence[FileResult]) -> Iterator[Finding]:
 
 @repo_check("REPO007", "REPO008", "REPO009")
 def documentation(results: Sequence[FileResult]) -> Iterator[Finding]:
-    repo = Repo.of(results)
-    if not repo.inventory or not repo.deployable:
+    repo = as_view(results)
+    if not repo.deployable:
         return
-    if not repo.any(_ARCH_DOC):
+    if not repo.any_path(_ARCH_DOC):
         yield _at("REPO007", "docs/architecture.md", "no architecture document")
-    if not repo.any(_RUNBOOK):
+    if not repo.any_path(_RUNBOOK):
         yield _at("REPO008", "docs/runbooks/", "no runbooks for common operations and incidents")
-    if not repo.any(_CHANGELOG):
+    if not repo.any_path(_CHANGELOG):
         yield _at("REPO009", "CHANGELOG.md", "no changelog")
 
 
@@ -333,8 +273,8 @@ def documentation(results: Sequence[FileResult]) -> Iterator[Finding]:
 @repo_check("REPO010")
 def no_network_policy(results: Sequence[FileResult]) -> Iterator[Finding]:
     """A service's own repository with several workloads: one manifest alone talks to nobody."""
-    repo = Repo.of(results)
-    index = Index.build(results)
+    repo = as_view(results)
+    index = repo.k8s
     workloads = index.workloads(*_WORKLOAD_KINDS)
     if not repo.app_code or len(workloads) < 2 or index.of_kind(*_POLICY_KINDS):
         return

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""The schema operations of Alembic migrations, read from their Python, and the order of
+their revisions.
+
+A migration written with `op.create_table` changes the same tables as one written in SQL;
+the SQL history (facts/sql.py) replays both.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""Compose services as Docker Compose resolves them (`extends:`, overlays in the same folder,
+merge keys, interpolation) and what each says about limits, health, logging and ports.
+
+Every rule and detector that reads a service reads this resolution, so an overlay that sets
+a limit counts wherever limits are asked about.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""TODO docstring."""
+"""Datastore URLs written in Python code, and the kinds of datastore they name.
+
+The cross-file rules compare them with the datastores the manifests run; the per-module
+part is computed at extraction and kept in the summary.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""Who provides compression, security headers and rate limiting at the edge: the FastAPI
+application itself, or a proxy in front of it (an nginx server proxying to the app, an
+ingress-nginx Ingress).
+
+The app rules (API006/API008/API013) and the nginx rules read the same view, so a capability
+either side provides silences both, and when neither provides it exactly one of them reports.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""What the frontend ships: public environment prefixes, server-only secret names, and the
+image assets visitors download.
+
+Frontend rules and the checklist detectors must agree on what is public and what is shipped,
+so both read it here.
+"""
 
 from __future__ import annotations
 

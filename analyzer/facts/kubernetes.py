@@ -1,4 +1,11 @@
-"""TODO docstring."""
+"""Kubernetes objects and their containers, and the repository-wide index rules use to relate
+them (an HPA or PDB in another file, a Service selecting the pods, a kustomization
+overriding an image tag or the replicas).
+
+Namespaces: an object without `metadata.namespace` is shown as "default", but when matching
+two objects an unset namespace matches any namespace, because `kubectl apply -n` and
+kustomize's `namespace:` set it at deploy time.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""The nginx configuration as one tree: includes resolved, servers with their locations, and
+the headers each block sends once inheritance is applied.
+
+nginx rules, the app/proxy view and the checklist detectors all ask "what does this server
+do"; they read it here, built once per repository.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""What one Python module says about outbound calls, Celery tasks, logging set-up, service
+entry points, database drivers and documentation, computed while its tree is at hand.
+
+These answers travel in the module's summary, so repository rules and detectors read them
+without the syntax tree (see facts/summary.py).
+"""
 
 from __future__ import annotations
 

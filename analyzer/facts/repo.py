@@ -67,6 +67,24 @@ class RepoView(Sequence[FileResult]):
     def of_kind(self, kind: str) -> list[FileResult]:
         return [r for r in self.results if r.kind == kind and r.facts is not None]
 
+    def kinds(self, *kinds: str) -> list[FileResult]:
+        return [r for r in self.results if r.kind in kinds and r.facts is not None]
+
+    def any_path(self, pattern: re.Pattern[str]) -> bool:
+        return any(pattern.search(p) for p in self.paths)
+
+    @functools.cached_property
+    def app_code(self) -> bool:
+        """Python modules that run in the deployed service (not tests, scripts or tooling)."""
+        return any(
+            r.kind == "python" and getattr(r.facts, "is_app_code", False) for r in self.results
+        )
+
+    @functools.cached_property
+    def deployable(self) -> bool:
+        """Application code and something that ships it (image, compose file, manifests)."""
+        return self.app_code and bool(self.kinds("dockerfile", "compose", "kubernetes"))
+
     def matching(self, pattern: re.Pattern[str]) -> list[str]:
         """Paths (lower-cased match, original spelling returned) that match `pattern`."""
         return [p for p in self.paths if pattern.search(p.lower())]

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""The application model of the repository, and which of its call-placing or credential
+routes get no rate limit from the app itself.
+
+The edge view (facts/edges.py) and API013 both need the second answer, so it is computed
+once here, from the same model.
+"""
 
 from __future__ import annotations
 

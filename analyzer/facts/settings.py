@@ -1,4 +1,8 @@
-"""TODO docstring."""
+"""Environment variables a Python module requires: `os.environ[...]` reads without a fallback
+and the fields of Pydantic settings classes that have no default.
+
+Read once per module at extraction; X001 joins them with what the containers provide.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""The database as the migration history leaves it: tables, row-level security, policies,
+foreign keys, indexes, functions and views after replaying every SQL and Alembic migration
+in order.
+
+The SQL rules judge the end state, not each file, so a policy added three migrations later
+counts; the checklist detectors read the same history.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""What `supabase/config.toml` means for production: the profiles it configures, the
+defaults Supabase applies, and which URLs are local.
+
+The config rules and the checklist detectors share these readings so a limit both
+judge is the same limit.
+"""
 
 from __future__ import annotations
 
