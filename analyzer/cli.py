@@ -178,10 +178,14 @@ def _root_and_targets(paths: list[Path]) -> tuple[Path, list[Path] | None]:
 
 
 def _config(args: argparse.Namespace, root: Path) -> config_mod.Config:
-    path = args.config if args.config is not None else config_mod.find_config_file(root)
-    if args.config is not None and not args.config.is_file():
-        raise UsageError(f"config file not found: {args.config}")
-    cfg = config_mod.load(path)
+    problems: tuple[tuple[str, str], ...] = ()
+    if args.config is not None:
+        path: Path | None = args.config
+        if not args.config.is_file():
+            raise UsageError(f"config file not found: {args.config}")
+    else:
+        path, problems = config_mod.find_config_file(root)
+    cfg = replace(config_mod.load(path), problems=problems)
     if args.select is not None:
         cfg = replace(cfg, select=tuple(args.select))
     if getattr(args, "strict", False):

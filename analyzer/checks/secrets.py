@@ -221,9 +221,12 @@ def hardcoded_secrets(src: SourceFile) -> Iterator[Finding]:
             continue
         candidates.append(cand)
     kept: list[_Candidate] = []
+    on_line: dict[int, list[_Candidate]] = {}  # candidates overlap on one line only
     for cand in sorted(candidates, key=lambda c: (c.line, c.rank, c.column or 0)):
-        if not any(cand.overlaps(k) for k in kept):
+        same = on_line.setdefault(cand.line, [])
+        if not any(cand.overlaps(k) for k in same):
             kept.append(cand)
+            same.append(cand)
     for cand in sorted(kept, key=lambda c: (c.line, c.column or 0)):
         yield Finding(
             cand.code,

@@ -45,6 +45,9 @@ class Config:
     strict: bool = False
     unapplied: tuple[tuple[str, tuple[str, ...]], ...] = ()
     source: str | None = None  # the file the settings came from, for messages
+    # (root-relative path, reason) of a configuration file found but unreadable that holds no
+    # prodready settings: the scan reports it as a note instead of refusing to run
+    problems: tuple[tuple[str, str], ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def fail_threshold(self) -> int | None:
@@ -68,15 +71,38 @@ _KEYS = {
 }
 
 
-def find_config_file(root: Path) -> Path | None:
-    """pyproject.toml with a [tool.prodready] table wins; else .prodready.toml."""
+def find_config_file(root: Path) -> tuple[Path | None, tuple[tuple[str, str], ...]]:
+    """pyproject.toml with a [tool.prodready] table wins; else .prodready.toml.
+
+    A pyproject.toml that is not valid TOML stops the run only when it is meant for
+    prodready (it has a `[tool.prodready` table header); any other broken pyproject is the
+    repository's own problem, returned to be reported as a note.
+    """
     pyproject = root / "pyproject.toml"
+    problems: tuple[tuple[str, str], ...] = ()
     if pyproject.is_file():
-        data = _read_toml(pyproject)
+        try:
+            data = _read_toml(pyproject)
+        except UsageError as exc:
+            if _names_our_table(pyproject):
+                raise
+            data = {}
+            reason = str(exc).removeprefix(f"{pyproject}: ")
+            problems = (("pyproject.toml", f"{reason}; it holds no prodready settings"),)
         if isinstance(data.get("tool"), dict) and "prodready" in data["tool"]:
-            return pyproject
+            return pyproject, problems
     dotfile = root / ".prodready.toml"
-    return dotfile if dotfile.is_file() else None
+    return (dotfile if dotfile.is_file() else None), problems
+
+
+def _names_our_table(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # unreadable: say so, as for the file prodready was told to use
+    return any(
+        line.strip().replace(" ", "").startswith("[tool.prodready") for line in text.splitlines()
+    )
 
 
 def load(path: Path | None) -> Config:

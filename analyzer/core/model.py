@@ -12,6 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def printable(text: str) -> str:
+    """`text` with the bytes of a file name that is not UTF-8 shown as `\\xff` escapes.
+
+    Paths keep such bytes (as surrogates) so the file can still be opened; every report
+    must be valid UTF-8, so what leaves the scan is escaped, here, once.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
+
+
 class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"

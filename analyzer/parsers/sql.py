@@ -17,6 +17,7 @@ can replay a whole migration history without keeping any parse tree around.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -188,6 +189,7 @@ def parse_sql(text: str, first_line: int = 1) -> tuple[list[Op], list[tuple[int 
     ops: list[Op] = []
     errors: list[tuple[int | None, str]] = []
     failed = 0
+    newlines = _newlines(text)
     for piece in _statements(text):
         start = piece.start or 0
         stmt_text = text[piece]
@@ -196,10 +198,10 @@ def parse_sql(text: str, first_line: int = 1) -> tuple[list[Op], list[tuple[int 
         except PgParseError as exc:
             failed += 1
             if failed <= MAX_ERRORS:
-                line = _line(text, start + _first_token(stmt_text))
+                line = _line(newlines, start + _first_token(stmt_text))
                 errors.append((line, f"statement on line {line} not understood: {exc}"))
             continue
-        lines = _Lines(text, start)
+        lines = _Lines(newlines, start, stmt_text)
         for raw in raws:
             ops.extend(_ops(raw.stmt, lines))
     if failed > MAX_ERRORS:
@@ -225,24 +227,31 @@ def _first_token(stmt: str) -> int:
     return 0
 
 
-def _line(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+def _newlines(text: str) -> list[int]:
+    """Offsets of every line break: a line number is then a bisection, not a count from the
+    top (which made a migration of thousands of statements quadratic)."""
+    return [m.start() for m in re.finditer("\n", text)]
+
+
+def _line(newlines: list[int], offset: int) -> int:
+    return bisect.bisect_left(newlines, offset) + 1
 
 
 class _Lines:
     """Turns a node's character offset inside one statement into a line of the file."""
 
-    def __init__(self, text: str, start: int) -> None:
-        self.text = text
+    def __init__(self, newlines: list[int], start: int, statement: str) -> None:
+        self.newlines = newlines
         self.start = start
+        self.statement = statement
 
     def at(self, node: Any, fallback: Any = None) -> int:
         loc = getattr(node, "location", None)
         if not isinstance(loc, int) or loc < 0:
             loc = getattr(fallback, "location", None)
         if not isinstance(loc, int) or loc < 0:
-            loc = _first_token(self.text[self.start :])
-        return _line(self.text, self.start + loc)
+            loc = _first_token(self.statement)
+        return _line(self.newlines, self.start + loc)
 
 
 # --------------------------------------------------------------------------- names

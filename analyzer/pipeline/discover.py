@@ -40,9 +40,25 @@ SKIP_DIRS = frozenset(
 _YAML = (".yaml", ".yml")
 _COMPOSE = re.compile(r"^(docker-)?compose([.-][\w.-]*)?\.ya?ml$", re.IGNORECASE)
 _JS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
-_K8S_API = re.compile(r"^apiVersion\s*:", re.MULTILINE)
-_K8S_KIND = re.compile(r"^kind\s*:", re.MULTILINE)
-_HELM = re.compile(r"(?<!\$)\{\{-?\s*[.\w$(\"-]")
+# A top-level-looking key, however the manifest spells it: at a line start (any of YAML's line
+# breaks, indented or not), after `{` or `,` of a flow mapping or JSON, quoted or not, or as an
+# explicit `? key`.
+_KEY = r"""(?:^|[\n\r\x85\u2028\u2029{,])[ \t]*(?:\?[ \t]+)?["']?KEY["']?\s*:"""
+_K8S_API = re.compile(_KEY.replace("KEY", "apiVersion"))
+_K8S_KIND = re.compile(_KEY.replace("KEY", "kind"))
+# A Go-template action as Helm writes them; `{{` alone (a literal in a value) is not one.
+_HELM = re.compile(
+    r"\{\{-?\s*(?:[.$(]|(?:include|template|if|else|end|range|with|define|block|toYaml|toJson|"
+    r"tpl|printf|default|required|quote|squote|lookup|fail|trim\w*|indent|nindent|b64enc|"
+    r"upper|lower|index|len|not|and|or|eq|ne)(?=[\s(]|-?\}\})|/\*)"
+)
+_COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
+# A Dockerfile that a template engine renders (Jinja, Go templates): a control block, a
+# placeholder at a line's start or in the base image.
+_DOCKERFILE_TEMPLATE = re.compile(
+    r"^[ \t]*(?:\{%|\{\{)|^[ \t]*FROM[ \t][^\n#]*(?:\{\{|\{%)|\{%-?\s*(?:if|for|block|extends|include|set|macro)\b",
+    re.MULTILINE | re.IGNORECASE,
+)
 _NGINX = re.compile(r"^\s*(server|http|location|upstream|events)\b[^{;]*\{", re.MULTILINE)
 
 # kinds whose files are worth a note when they cannot be read; for the rest
@@ -70,22 +86,26 @@ class Candidate:
 
     path: str
     skip_reason: str | None = None
+    note: str | None = None  # scanned, but something about it deserves a note (PR001)
 
 
 def discover(root: Path, targets: Iterable[Path] | None, exclude: Iterable[str]) -> list[Candidate]:
     """Every file under `root` (or only `targets`), sorted, minus excluded ones."""
     excluded = pathspec.GitIgnoreSpec.from_lines(list(exclude))
+    notes: dict[str, str] = {}  # .gitignore files whose patterns were not all applied
     if targets is None:
         paths = _git_files(root)
-        files = paths if paths is not None else list(_walk(root))
+        files = paths if paths is not None else list(_walk(root, notes))
     else:
         files = []
         for target in targets:
             rel = _relative(root, target)
             if target.is_dir() and not target.is_symlink():
                 inner = _git_files(target)
-                listed = inner if inner is not None else list(_walk(target))
                 prefix = "" if rel == "." else rel + "/"
+                inner_notes: dict[str, str] = {}
+                listed = inner if inner is not None else list(_walk(target, inner_notes))
+                notes.update((prefix + k, v) for k, v in inner_notes.items())
                 files.extend(prefix + p for p in listed)
             else:
                 files.append(rel)
@@ -93,7 +113,7 @@ def discover(root: Path, targets: Iterable[Path] | None, exclude: Iterable[str])
     for rel in sorted(set(files)):
         if excluded.match_file(rel) or any(part in SKIP_DIRS for part in rel.split("/")[:-1]):
             continue
-        out.append(Candidate(rel, _link_problem(root, rel)))
+        out.append(Candidate(rel, _link_problem(root, rel), notes.get(rel)))
     return out
 
 
@@ -158,9 +178,21 @@ def _git_files(root: Path) -> list[str] | None:
     )
 
 
-def _walk(root: Path) -> Iterator[str]:
-    """A walk that honours .gitignore files at every level (for non-git folders)."""
+# Bounds on what a walk takes from .gitignore files: a pattern is a regular expression matched
+# against every path below it, so a file of tens of thousands of patterns, or one pattern of
+# many wildcards (which backtracks on long names), would stall discovery.
+MAX_IGNORE_PATTERNS = 2_000  # over every .gitignore of the walk
+MAX_PATTERN_WILDCARDS = 3  # single `*`/`?` in one pattern (`**` excepted)
+_WILDCARD = re.compile(r"(?<!\*)[*?](?!\*)")
+
+
+def _walk(root: Path, notes: dict[str, str]) -> Iterator[str]:
+    """A walk that honours .gitignore files at every level (for non-git folders).
+
+    A .gitignore whose patterns were not all applied gets an entry in `notes`.
+    """
     specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+    budget = [MAX_IGNORE_PATTERNS]
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir
@@ -168,7 +200,10 @@ def _walk(root: Path) -> Iterator[str]:
         if ignore_file.is_file():
             try:
                 lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
-                specs.append((rel_dir, _lenient_spec(lines)))
+                spec, dropped = _bounded_spec(lines, budget)
+                specs.append((rel_dir, spec))
+                if dropped:
+                    notes[f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"] = dropped
             except (OSError, ValueError):
                 pass
 
@@ -197,20 +232,40 @@ def _walk(root: Path) -> Iterator[str]:
                 yield rel
 
 
-def _lenient_spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
-    """A .gitignore's patterns, minus the ones that do not compile (`[z-a]`, a lone `!`).
+def _bounded_spec(lines: list[str], budget: list[int]) -> tuple[pathspec.GitIgnoreSpec, str]:
+    """A .gitignore's patterns, minus the ones that do not compile (`[z-a]`, a lone `!`) and
+    the ones over the bounds; and what was left out, for a note ("" when nothing).
 
-    git skips a pattern it cannot use and honours the rest; one odd line must not
-    end the scan nor void the whole file.
+    git skips a pattern it cannot use and honours the rest; one odd line must not end the
+    scan nor void the whole file. Patterns over the bounds are not applied either, so at
+    worst a file that git would ignore is scanned, and the note says why.
     """
     usable = []
+    wild = over = 0
     for line in lines:
+        pattern = line.strip()
+        if not pattern or pattern.startswith("#"):
+            continue
+        if len(_WILDCARD.findall(pattern)) > MAX_PATTERN_WILDCARDS:
+            wild += 1
+            continue
+        if budget[0] <= 0:
+            over += 1
+            continue
         try:
             pathspec.GitIgnoreSpec.from_lines([line])
         except Exception:  # pathspec raises ValueError subclasses and re.error
             continue
         usable.append(line)
-    return pathspec.GitIgnoreSpec.from_lines(usable)
+        budget[0] -= 1
+    dropped = []
+    if wild:
+        dropped.append(
+            f"{wild} pattern(s) with more than {MAX_PATTERN_WILDCARDS} wildcards not applied"
+        )
+    if over:
+        dropped.append(f"{over} pattern(s) beyond the first {MAX_IGNORE_PATTERNS} not applied")
+    return pathspec.GitIgnoreSpec.from_lines(usable), "; ".join(dropped)
 
 
 def kind_by_name(rel: str) -> str | None:
@@ -255,11 +310,25 @@ def classify(rel: str, text: str) -> str:
     kind = kind_by_name(rel)
     lower = rel.lower()
     if kind is None and lower.endswith(_YAML):
-        if _HELM.search(text) and (_K8S_KIND.search(text) or "/templates/" in "/" + lower):
+        actions = "{{" in text and _HELM.search(_COMMENT_LINE.sub("", text))
+        if actions and (_K8S_KIND.search(text) or "/templates/" in "/" + lower):
             return "helm"
         if _K8S_API.search(text) and _K8S_KIND.search(text):
             return "kubernetes"
         return "yaml"
+    if (
+        kind == "dockerfile"
+        and ("{{" in text or "{%" in text)
+        and _DOCKERFILE_TEMPLATE.search(_COMMENT_LINE.sub("", text))
+    ):
+        return "dockerfile-template"
+    if (
+        kind is None
+        and lower.endswith(".json")
+        and _K8S_API.search(text)
+        and _K8S_KIND.search(text)
+    ):
+        return "kubernetes"  # kubectl applies JSON manifests as readily as YAML ones
     if kind is None and lower.endswith((".conf", ".nginx")) and _NGINX.search(text):
         return "nginx"
     return kind or "other"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from analyzer.checks import registry
 from analyzer.core import bounds
@@ -58,6 +58,13 @@ PARSERS: dict[str, str] = {
 }
 
 # kinds where an empty file is a mistake worth a note (an empty __init__.py or .env is normal)
+# kinds of templates that only a renderer turns into what the rules read: noted, not parsed
+TEMPLATE_KINDS = {
+    "helm": "template with {{ }} placeholders (Helm or similar); render it to scan it",
+    "dockerfile-template": (
+        "Dockerfile template with {{ }} or {% %} placeholders; render it to scan it"
+    ),
+}
 EMPTY_IS_SUSPECT = frozenset({"dockerfile", "compose", "workflow", "supabase-config", "nginx"})
 
 PARALLEL_THRESHOLD = 64  # below this many files a process pool costs more than it saves
@@ -250,7 +257,7 @@ def _extract_bounded(plan: Plan, candidate: discover.Candidate, data: bytes | No
         return FileResult(
             candidate.path,
             _kind_guess(candidate.path),
-            (*findings, _note(candidate.path, reason, None)),
+            (*findings, note(candidate.path, reason, None)),
         )
 
 
@@ -265,6 +272,8 @@ def _extract(
     plan: Plan, candidate: discover.Candidate, findings: list[Finding], data: bytes | None = None
 ) -> FileResult:
     rel = candidate.path
+    if candidate.note:
+        findings.append(note(rel, candidate.note, None))
     if candidate.skip_reason == "symlink" or candidate.skip_reason == "vanished":
         return FileResult(rel, "skipped")
     if candidate.skip_reason:
@@ -287,46 +296,40 @@ def _extract(
         return FileResult(rel, "binary", facts=BinaryFile(rel, size))  # assets: sizes only
     kind = discover.classify(rel, text)
     if problem:  # decoded, but lossily: say so and scan what we could read
-        findings.append(_note(rel, problem, None))
-    if kind == "helm":
-        findings.append(
-            _note(
-                rel,
-                "template with {{ }} placeholders (Helm or similar); render it to scan it",
-                None,
-            )
-        )
+        findings.append(note(rel, problem, None))
+    if kind in TEMPLATE_KINDS:
+        findings.append(note(rel, TEMPLATE_KINDS[kind], None))
         return FileResult(rel, kind, tuple(findings))
     lines = text.split("\n")  # the line numbers GitHub and every parser here count
     source = SourceFile(rel, kind, text)
     facts: Any = None
     if not text.strip() and kind in EMPTY_IS_SUSPECT:
-        return FileResult(rel, kind, (*findings, _note(rel, "empty file", None)))
+        return FileResult(rel, kind, (*findings, note(rel, "empty file", None)))
     parser = parser_for(kind)
     if parser is not None:
         try:
-            facts = parser(source)
+            facts = _retried_deeply(parser, source)
         except ParseError as exc:
-            findings.append(_note(rel, exc.reason, exc.line))
+            findings.append(note(rel, exc.reason, exc.line))
         except (RecursionError, MemoryError) as exc:
             findings.append(
-                _note(rel, f"too deeply nested or too large to parse ({type(exc).__name__})", None)
+                note(rel, f"too deeply nested or too large to parse ({type(exc).__name__})", None)
             )
         except Exception as exc:  # a parser bug must not end the scan
             findings.append(crash_note(rel, "parser", exc, plan.debug))
         for line, reason in getattr(facts, "errors", ()) or ():
-            findings.append(_note(rel, reason, line))
+            findings.append(note(rel, reason, line))
     for check in registry.FILE_CHECKS:
         if check.kind not in (kind, registry.ANY_TEXT) or not plan.codes.intersection(check.codes):
             continue
         if check.kind == kind and facts is None:
             continue
         try:
-            produced = check.fn(facts if check.kind == kind else source)
+            produced = _retried_deeply(_listed(check.fn), facts if check.kind == kind else source)
             findings.extend(_anchored(f, lines) for f in produced)
         except (RecursionError, MemoryError) as exc:
             findings.append(
-                _note(rel, f"too deeply nested or too large to check ({type(exc).__name__})", None)
+                note(rel, f"too deeply nested or too large to check ({type(exc).__name__})", None)
             )
         except Exception as exc:
             findings.append(crash_note(rel, "/".join(check.codes), exc, plan.debug))
@@ -335,13 +338,30 @@ def _extract(
     return FileResult(rel, kind, tuple(findings), facts, inline_ignores(lines))
 
 
+A = TypeVar("A")
+R = TypeVar("R")
+
+
+def _retried_deeply(fn: Callable[[A], R], arg: A) -> R:
+    """`fn(arg)`, once more with room for deep recursion when the default limit is not enough."""
+    try:
+        return fn(arg)
+    except RecursionError:
+        return bounds.deeply(lambda: fn(arg))
+
+
+def _listed(fn: Callable[[Any], Iterable[Finding]]) -> Callable[[Any], list[Finding]]:
+    """A check whose findings are produced lazily runs to its end inside the retried call."""
+    return lambda arg: list(fn(arg))
+
+
 def _summarized(rel: str, mod: PyModule, findings: list[Finding], debug: bool) -> PySummary | None:
     """What repository rules read of a module; its tree stays in this process."""
     try:
-        return summarize(mod, module_evidence(mod))
+        return _retried_deeply(lambda m: summarize(m, module_evidence(m)), mod)
     except (RecursionError, MemoryError) as exc:
         findings.append(
-            _note(rel, f"too deeply nested or too large to check ({type(exc).__name__})", None)
+            note(rel, f"too deeply nested or too large to check ({type(exc).__name__})", None)
         )
     except Exception as exc:
         findings.append(crash_note(rel, "summary", exc, debug))
@@ -371,7 +391,7 @@ def _anchored(f: Finding, lines: list[str]) -> Finding:
     return replace(f, anchor=" ".join(text.split()))
 
 
-def _note(path: str, reason: str, line: int | None) -> Finding:
+def note(path: str, reason: str, line: int | None) -> Finding:
     return Finding(
         FILE_NOT_SCANNED,
         path,
@@ -383,12 +403,12 @@ def _note(path: str, reason: str, line: int | None) -> Finding:
 
 
 def _not_scanned(path: str, kind: str, reason: str) -> FileResult:
-    return FileResult(path, kind, (_note(path, reason, None),))
+    return FileResult(path, kind, (note(path, reason, None),))
 
 
 def crash_note(path: str, where: str, exc: BaseException, debug: bool) -> Finding:
     if debug:
         traceback.print_exception(exc)
-    return _note(
+    return note(
         path, f"internal error in {where} ({type(exc).__name__}); other rules still ran", None
     )

@@ -19,6 +19,7 @@ from analyzer.core.model import (
     Finding,
     Rule,
     Silencer,
+    printable,
 )
 from analyzer.pipeline.plan import (
     INVALID_SUPPRESSION,
@@ -31,7 +32,7 @@ def silencers(results: list[FileResult], config: Config) -> tuple[Silencer, ...]
     inline = [
         Silencer(
             "inline",
-            f"{r.path}:{ig.line}",
+            printable(f"{r.path}:{ig.line}"),
             ig.tokens,
             ig.reason,
             bool(ig.reason) and not config.strict,
@@ -175,7 +176,8 @@ def complete(
         identity = (f.code, f.path, f.anchor or f.message)
         occurrence = seen[identity]
         seen[identity] += 1
-        digest = hashlib.sha256("\0".join((*identity, str(occurrence))).encode()).hexdigest()[:32]
+        text = "\0".join((*identity, str(occurrence)))
+        digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         reason = None
         if f.line is not None and f.code != INVALID_SUPPRESSION:
             for ig in ignores.get(f.path, ()):
@@ -195,6 +197,8 @@ def complete(
         out.append(
             replace(
                 f,
+                path=printable(f.path),
+                message=printable(f.message),
                 severity=rule.severity,
                 checklist=rule.checklist,
                 fingerprint=digest,

@@ -21,6 +21,7 @@ from analyzer.core.model import (
     FileResult,
     Finding,
     ScanResult,
+    printable,
 )
 from analyzer.engines import semgrep_engine
 from analyzer.pipeline import discover, progress
@@ -28,6 +29,7 @@ from analyzer.pipeline.extract import (
     Extracted,
     extract_all,
     few_collections,
+    note,
 )
 from analyzer.pipeline.finalize import (
     complete,
@@ -85,6 +87,7 @@ def scan(
         found_evidence = evidence_of(plan, config, everything) if collect_evidence else ()
     if plan.cache is not None:
         result_cache.prune(plan.cache.folder)
+    findings += [note(path, reason, None) for path, reason in config.problems]
     findings = [f for f in findings if f.code in rules]
     findings = yield_to_specific(findings, rules)
     ignores = {r.path: r.ignores for r in results}
@@ -101,7 +104,9 @@ def scan(
         files_scanned=len(results),
         kinds=dict(sorted(kinds.items())),
         skipped_rules=semgrep_engine.skipped_rules(frozenset(rules)),
-        evidence=found_evidence,
+        evidence=tuple(
+            replace(e, path=printable(e.path), text=printable(e.text)) for e in found_evidence
+        ),
         silencers=silencers(results, config),
     )
 
