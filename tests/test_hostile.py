@@ -271,3 +271,32 @@ def test_a_migration_with_thousands_of_foreign_keys(tmp_path: Path) -> None:
     result = scan(tmp_path, Config(), cache=False)
     lines = sorted(f.line or 0 for f in result.findings if f.code == "SQL004")
     assert len(lines) == 2000 and lines[0] == 2 and lines[-1] == 2001
+
+
+NEWER_PYTHON = {
+    "PEP 695 class": "class Page[T]:\n    items: list[T]\n",
+    "PEP 695 function": "def first[T: int](xs: list[T]) -> T:\n    return xs[0]\n",
+    "PEP 695 type alias": "type Sorting[PE] = tuple[PE, bool]\n",
+    "PEP 701 same quotes": 'row = {"a": 1}\ntext = f"{row["a"]}"\n',
+    "PEP 701 backslash": 'text = f"{"\\n".join(["a", "b"])}"\n',
+    "PEP 701 nested": 'text = f"{f"{f"{1}"}"}"\n',
+    "PEP 758 except tuple": "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n",
+    "PEP 750 t-string": 'name = "x"\ntemplate = t"hi {name}"\n',
+}
+
+
+@pytest.mark.parametrize("syntax", sorted(NEWER_PYTHON))
+def test_python_newer_than_the_interpreter_is_read_and_checked(syntax: str, tmp_path: Path) -> None:
+    """Valid code of Python 3.12-3.14 is never "invalid Python", and its rules still run."""
+    source = NEWER_PYTHON[syntax] + "\nimport requests\n\nrequests.get('https://api.example.com')\n"
+    write_tree(tmp_path, {"app/client.py": source})
+    found = scan(tmp_path, Config(), cache=False).findings
+    assert not [f.message for f in found if f.code == NOTE], syntax
+    lines = {f.line for f in found if f.code == "PY001"}  # the request without a timeout
+    assert lines == {source.count("\n")}, (syntax, lines)  # at its own line, not shifted
+
+
+def test_real_syntax_errors_are_still_invalid_python(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"app/broken.py": "def f(:\n    pass\n"})
+    notes = _notes(tmp_path)
+    assert any("invalid Python" in m for m in notes["app/broken.py"]), notes

@@ -19,6 +19,7 @@ from analyzer.core.model import SourceFile
 from analyzer.core.roles import is_app_path, is_test_path
 from analyzer.parsers import ParseError
 from analyzer.parsers import pynodes as nodes
+from analyzer.parsers.newer_python import NotNewerPython, parse_newer
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,21 @@ def parse(src: SourceFile) -> PyModule:
     try:
         tree = ast.parse(src.text, filename=src.path)
     except SyntaxError as exc:
-        raise ParseError(f"invalid Python: {exc.msg}", exc.lineno) from None
+        tree = _newer(src, exc)
     except ValueError as exc:  # e.g. source code string cannot contain null bytes
         raise ParseError(f"invalid Python: {exc}") from None
     name = module_name(src.path)
     is_package = PurePosixPath(src.path).name == "__init__.py"
     return PyModule(src.path, name, tree, collect_imports(tree, name, is_package))
+
+
+def _newer(src: SourceFile, exc: SyntaxError) -> ast.Module:
+    """The tree of a module written for a newer Python, or the syntax error it really has."""
+    try:
+        tree, _ = parse_newer(src.text, src.path)
+    except NotNewerPython:
+        raise ParseError(f"invalid Python: {exc.msg}", exc.lineno) from None
+    return tree
 
 
 def collect_imports(tree: ast.Module, module: str, is_package: bool = False) -> dict[str, str]:
