@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.core.config import Config
 from analyzer.core.model import Finding, SourceFile
 from analyzer.engines.detect_secrets_engine import scan_text
 from analyzer.parsers.envfile import parse as parse_env
@@ -384,8 +385,9 @@ def test_key_headers_without_a_key_are_not_reported(tmp_path: Path) -> None:
     assert secret_findings(tmp_path) == []
 
 
-def test_lock_files_and_minified_bundles_are_skipped(tmp_path: Path) -> None:
-    line = f'"token": "{PLANTED["github"]}"\n'
+def test_lock_files_and_minified_bundles_are_not_read_for_guesses(tmp_path: Path) -> None:
+    """Their "entropy" is code and hashes: no high-entropy or keyword guess comes from them."""
+    line = f'"password": "{rand(32)}", "h": "{rand(40, "0123456789abcdef")}"\n'
     write_tree(
         tmp_path,
         {
@@ -397,6 +399,31 @@ def test_lock_files_and_minified_bundles_are_skipped(tmp_path: Path) -> None:
         },
     )
     assert {f.path for f in secret_findings(tmp_path)} == {"app/ok.json"}
+
+
+def test_a_token_of_a_known_format_is_found_in_bundles_and_lock_files(tmp_path: Path) -> None:
+    """A GitHub token in a minified bundle ships to every visitor: skipping the file for its
+    entropy must not skip the token, however long the line around it."""
+    code = "".join(f"var a{i}=function(b){{return b.c{i}}};" for i in range(20000))
+    line = f'"token": "{PLANTED["github"]}"\n'
+    write_tree(
+        tmp_path,
+        {
+            "package-lock.json": line,
+            "static/app.min.js": code + f'var k="{PLANTED["github"]}";' + code + "\n",
+        },
+    )
+    found = {(f.path, f.line, f.column) for f in secret_findings(tmp_path)}
+    assert found == {("package-lock.json", 1, 11), ("static/app.min.js", 1, len(code) + 8)}
+
+
+def test_a_file_over_the_size_bound_is_still_searched_for_tokens(tmp_path: Path) -> None:
+    code = "".join(f"var a{i}=function(b){{return b.c{i}}};" for i in range(5000))
+    write_tree(tmp_path, {"dist/bundle.js": code + f'var k="{PLANTED["github"]}";\n'})
+    result = scan(tmp_path, Config(max_file_bytes=50_000))
+    codes = {(f.code, f.path) for f in result.findings}
+    assert ("SEC001", "dist/bundle.js") in codes and ("PR001", "dist/bundle.js") in codes
+    assert PLANTED["github"] not in json.dumps([f.message for f in result.findings])
 
 
 def test_allowlist_pragma_of_detect_secrets_is_honoured(tmp_path: Path) -> None:

@@ -202,10 +202,24 @@ class _Candidate:
 
 @file_check(ANY_TEXT, HARDCODED, SUPABASE_SERVICE, PRIVATE_KEY)
 def hardcoded_secrets(src: SourceFile) -> Iterator[Finding]:
-    """Credentials in any text file: one finding per secret and line."""
+    """Credentials in any text file: one finding per secret and line.
+
+    Minified bundles, lock files and other generated text are not read line by line (their
+    "entropy" is code); tokens of a known format are still looked for in them.
+    """
     if engine.skips_file(src.path):
-        return
-    hits = engine.scan_text(src.path, src.text, src.kind)
+        hits = engine.typed_hits(src.path, src.text)
+    else:
+        hits = engine.scan_text(src.path, src.text, src.kind)
+    yield from _reported(src, hits)
+
+
+def typed_secrets(src: SourceFile) -> list[Finding]:
+    """Tokens of a known format only, for text too large for every rule to read."""
+    return list(_reported(src, engine.typed_hits(src.path, src.text)))
+
+
+def _reported(src: SourceFile, hits: list[engine.RawHit]) -> Iterator[Finding]:
     tokens = list(_supabase_tokens(src.text))
     if not hits and not tokens:
         return
@@ -359,11 +373,20 @@ def _keyword_value_ok(key: str | None, value: str) -> bool:
     return True
 
 
+# How far before a value its name is looked for: an assignment's name and annotation fit in
+# far less, and searching a whole minified line before every hit made such files quadratic.
+_NAME_WINDOW = 256
+
+
+def _before(raw: str, column: int) -> str:
+    return raw[max(0, column - 1 - _NAME_WINDOW) : column - 1]
+
+
 def _name_before(raw: str, column: int | None) -> str | None:
     """The identifier a value is assigned to: the last name before it on the line."""
     if not column:
         return None
-    names = _IDENT.findall(raw[: column - 1])
+    names = _IDENT.findall(_before(raw, column))
     return names[-1] if names else None
 
 
@@ -371,7 +394,7 @@ def _assigned_name(raw: str, column: int | None) -> str | None:
     """The name a value is assigned to (`name = "`, `name: `, `NAME=`, `"name": "`), if any."""
     if not column:
         return None
-    m = _ASSIGNED.search(raw[: column - 1])
+    m = _ASSIGNED.search(_before(raw, column))
     return m.group(1) if m else None
 
 

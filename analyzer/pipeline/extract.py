@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from analyzer.checks import registry
+from analyzer.checks import registry, secrets
 from analyzer.core import bounds
 from analyzer.core import cache as result_cache
 from analyzer.core.config import Config
@@ -65,6 +65,7 @@ TEMPLATE_KINDS = {
         "Dockerfile template with {{ }} or {% %} placeholders; render it to scan it"
     ),
 }
+TOKEN_CODES = frozenset({secrets.HARDCODED, secrets.SUPABASE_SERVICE, secrets.PRIVATE_KEY})
 EMPTY_IS_SUSPECT = frozenset({"dockerfile", "compose", "workflow", "supabase-config", "nginx"})
 
 PARALLEL_THRESHOLD = 64  # below this many files a process pool costs more than it saves
@@ -261,6 +262,29 @@ def _extract_bounded(plan: Plan, candidate: discover.Candidate, data: bytes | No
         )
 
 
+# A file over max-file-bytes is not parsed, but a token it holds leaks all the same: text up
+# to this size is still searched for tokens of a known format (one linear pass per pattern).
+OVERSIZED_SECRETS_BYTES = 64 * 1024 * 1024
+
+
+def _oversized(
+    plan: Plan, rel: str, kind: str, problem: str, findings: list[Finding]
+) -> FileResult:
+    path = Path(plan.root) / rel
+    if not plan.codes.intersection(TOKEN_CODES) or file_size(path) > OVERSIZED_SECRETS_BYTES:
+        return FileResult(rel, kind, (*findings, note(rel, problem, None)))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _not_scanned(rel, kind, f"cannot read: {exc.strerror}")
+    if b"\0" in data[:8192]:
+        return FileResult(rel, "binary", facts=BinaryFile(rel, len(data)))
+    src = SourceFile(rel, kind, data.decode("utf-8", "replace"))
+    found = [f for f in _retried_deeply(secrets.typed_secrets, src) if f.code in plan.codes]
+    reason = problem.replace("; not scanned", "; only searched for tokens of a known format")
+    return FileResult(rel, kind, (*findings, *found, note(rel, reason, None)))
+
+
 def _kind_guess(rel: str) -> str:
     """The kind a name suggests, for files whose content could not be read."""
     return discover.kind_by_name(rel) or (
@@ -290,7 +314,9 @@ def _extract(
         return _not_scanned(rel, _kind_guess(rel), f"cannot read: {exc.strerror}")
     if text is None:
         kind = _kind_guess(rel)
-        if kind in discover.PARSED_KINDS or (problem or "").startswith("larger"):
+        if (problem or "").startswith("larger"):
+            return _oversized(plan, rel, kind, problem or "", findings)
+        if kind in discover.PARSED_KINDS:
             return _not_scanned(rel, kind, problem or "not text")
         size = file_size(Path(plan.root) / rel)
         return FileResult(rel, "binary", facts=BinaryFile(rel, size))  # assets: sizes only
