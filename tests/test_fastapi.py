@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.core.model import SourceFile
-from analyzer.facts.fastapi import AppModel, module_facts
+from analyzer.facts.fastapi.app import AppModel
+from analyzer.facts.fastapi.module import module_facts
 from analyzer.parsers.python import parse
 from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree

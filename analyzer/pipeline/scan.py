@@ -43,6 +43,9 @@ from analyzer.core.model import (
 )
 from analyzer.engines import semgrep_engine
 from analyzer.evidence.python_code import module_evidence
+from analyzer.facts.fastapi.module import FACTS_KIND as FASTAPI_FACTS
+from analyzer.facts.fastapi.module import module_facts
+from analyzer.facts.fastapi.records import ModuleFacts
 from analyzer.facts.repo import RepoView
 from analyzer.facts.summary import PySummary, summarize
 from analyzer.parsers import ParseError
@@ -592,13 +595,21 @@ def _extract(
             findings.append(_crash_note(rel, "parser", exc, plan.debug))
         for line, reason in getattr(facts, "errors", ()) or ():
             findings.append(_note(rel, reason, line))
+    api: ModuleFacts | None = None  # a module's FastAPI facts: read by rules and its summary
     for check in registry.FILE_CHECKS:
-        if check.kind not in (kind, registry.ANY_TEXT) or not plan.codes.intersection(check.codes):
+        reads_api = check.kind == FASTAPI_FACTS and isinstance(facts, PyModule)
+        if (check.kind not in (kind, registry.ANY_TEXT) and not reads_api) or not (
+            plan.codes.intersection(check.codes)
+        ):
             continue
         if check.kind == kind and facts is None:
             continue
         try:
-            produced = check.fn(facts if check.kind == kind else source)
+            if reads_api:
+                api = api if api is not None else module_facts(facts)
+                produced = check.fn(api)
+            else:
+                produced = check.fn(facts if check.kind == kind else source)
             findings.extend(_anchored(f, lines) for f in produced)
         except (RecursionError, MemoryError) as exc:
             findings.append(
@@ -607,14 +618,16 @@ def _extract(
         except Exception as exc:
             findings.append(_crash_note(rel, "/".join(check.codes), exc, plan.debug))
     if isinstance(facts, PyModule):
-        facts = _summarized(rel, facts, findings, plan.debug)
+        facts = _summarized(rel, facts, api, findings, plan.debug)
     return FileResult(rel, kind, tuple(findings), facts, inline_ignores(lines))
 
 
-def _summarized(rel: str, mod: PyModule, findings: list[Finding], debug: bool) -> PySummary | None:
+def _summarized(
+    rel: str, mod: PyModule, api: ModuleFacts | None, findings: list[Finding], debug: bool
+) -> PySummary | None:
     """What repository rules read of a module; its tree stays in this process."""
     try:
-        return summarize(mod, module_evidence(mod))
+        return summarize(mod, module_evidence(mod), api if api is not None else module_facts(mod))
     except (RecursionError, MemoryError) as exc:
         findings.append(
             _note(rel, f"too deeply nested or too large to check ({type(exc).__name__})", None)
