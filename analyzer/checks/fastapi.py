@@ -48,6 +48,8 @@ _HEALTH_PATH = re.compile(
     r"heartbeat)/?$",
     re.I,
 )
+# Query parameters that size one page of a list: unbounded, a client asks for every row.
+_PAGE_SIZE_PARAMS = ("limit", "per_page", "page_size", "pagesize", "size", "take", "max_results")
 _CREDENTIAL_WORDS = frozenset({"login", "logout", "signin", "signup", "register", "health"})
 _SERVER = re.compile(r"(?:^|/)(?:uvicorn|gunicorn|hypercorn|granian|fastapi)$")
 
@@ -214,8 +216,7 @@ def _pagination(model: AppModel, fr: FullRoute) -> Iterator[Finding]:
             f"API004:{route.function}",
         )
     for p in route.params:
-        if p.name.lower() in ("limit", "per_page", "page_size", "pagesize", "size", "take",
-                              "max_results") and p.int_like and not p.bounded:  # fmt: skip
+        if p.name.lower() in _PAGE_SIZE_PARAMS and p.int_like and not p.bounded:
             yield _finding(
                 "API005",
                 fr.module.path,
