@@ -57,6 +57,12 @@ def module_facts(mod: PyModule) -> ModuleFacts:
 
 
 class _Extractor:
+    """One run over one module.
+
+    Apps and routers are collected first: a route, an include or a middleware names the app
+    or router it belongs to.
+    """
+
     def __init__(self, mod: PyModule) -> None:
         self.mod = mod
         self.scope = Scope(mod)
@@ -65,13 +71,12 @@ class _Extractor:
         self.instances: dict[str, str] = {}
         self.constants: dict[str, str] = {}
         self.aliases: dict[str, tuple[Dep, ...]] = {}
+        self.dev_calls = _dev_calls(nodes.index(mod.tree))
 
     # main ------------------------------------------------------------------
 
     def run(self) -> ModuleFacts:
         tree = self.mod.tree
-        shared = nodes.index(tree)
-        self.dev_calls = _dev_calls(shared)
         self._constants_and_instances(tree)
         for assign in nodes.in_walk_order(tree, ast.Assign, ast.AnnAssign):
             if isinstance(assign, (ast.Assign, ast.AnnAssign)) and isinstance(
