@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from analyzer.core.model import SourceFile
-from analyzer.facts.fastapi import AppModel, module_facts
+from analyzer.facts.fastapi.app import AppModel
+from analyzer.facts.fastapi.module import module_facts
 from analyzer.parsers.python import parse
 from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
@@ -211,3 +214,21 @@ def test_public_routes_from_config_need_no_auth(tmp_path: Path) -> None:
     assert len(unauthenticated(Config())) == 2
     remaining = unauthenticated(Config(public_routes=("/tags",)))
     assert len(remaining) == 1 and "/calls" in remaining[0]
+
+
+@pytest.mark.parametrize("library", ["pyrate_limiter", "fastapi_throttle"])
+def test_every_rate_limit_library_counts_for_the_proxy_rule_and_the_checklist(
+    tmp_path: Path, library: str
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/main.py": f"import {library}\nfrom fastapi import FastAPI\napp = FastAPI()\n",
+            "nginx/site.conf": "server {\n  location / { proxy_pass http://api:8000; }\n}\n",
+        },
+    )
+    result = scan(tmp_path)
+    assert not [f for f in result.findings if f.code == "NGX008"]  # the app limits rates
+    assert [e.text for e in result.evidence if e.item_id == "ATTACK-1"] == [
+        f"Rate limiting: `{library}`"
+    ]

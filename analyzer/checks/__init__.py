@@ -17,6 +17,7 @@ DOMAINS = (
     "workflows",
     "repository",
     "judge",
+    "datastores",
 )
 
 for _name in DOMAINS:

@@ -1,13 +1,13 @@
-"""FastAPI rules (API001..API019) and the judge that compares the app with its manifests.
+"""FastAPI rules (API001..API019): the app's own code, and the app beside what runs it.
 
 Rules about one call (`FastAPI(debug=True)`, CORS `*` with credentials, a
-request body typed `dict`) are file checks. Everything that depends on how
-routers are wired (dependencies at router, `include_router` and app level,
-`Annotated` aliases declared in another module, full paths behind prefixes)
-is judged once over the application model of the whole repository
-(analyzer.facts.fastapi.AppModel), as are the "the app has no X" rules and
-the cross-file rules comparing probes, healthchecks and worker counts with
-the app and the containers that run it.
+request body typed `dict`) are file rules over a module's FastAPI facts.
+Everything that depends on how routers are wired (dependencies at router,
+`include_router` and app level, `Annotated` aliases declared in another
+module, full paths behind prefixes) is judged once over the application
+model of the whole repository (analyzer.facts.fastapi.app.AppModel), as are
+the "the app has no X" rules and the cross-file rules comparing probes,
+healthchecks and worker counts with the app and the containers that run it.
 """
 
 from __future__ import annotations
@@ -23,26 +23,14 @@ from analyzer.checks.registry import file_check, repo_check
 from analyzer.core.model import FileResult, Finding
 from analyzer.facts.compose import Service, services_of
 from analyzer.facts.edges import sides
-from analyzer.facts.fastapi import (
-    PAGINATION_PARAMS,
-    PAGINATION_WORDS,
-    AppModel,
-    FullRoute,
-    ModuleFacts,
-    Owner,
-    module_facts,
-    name_words,
-)
+from analyzer.facts.fastapi.app import AppModel, FullRoute
+from analyzer.facts.fastapi.module import FACTS_KIND
+from analyzer.facts.fastapi.names import PAGINATION_PARAMS, PAGINATION_WORDS, name_words
+from analyzer.facts.fastapi.records import ModuleFacts, Owner
 from analyzer.facts.kubernetes import Container, containers, objects_of
 from analyzer.facts.repo import as_view
-from analyzer.facts.routes import (
-    _authenticated,
-    _served_routes,
-    app_model,
-    rate_limit_gaps,
-)
+from analyzer.facts.routes import app_model, authenticated, rate_limit_gaps, served_routes
 from analyzer.parsers.dockerfile import Dockerfile
-from analyzer.parsers.python import PyModule
 from analyzer.parsers.yamlfile import YamlFile, dig
 from analyzer.parsers.yamlmarks import YamlMap, YamlSeq
 
@@ -60,6 +48,8 @@ _HEALTH_PATH = re.compile(
     r"heartbeat)/?$",
     re.I,
 )
+# Query parameters that size one page of a list: unbounded, a client asks for every row.
+_PAGE_SIZE_PARAMS = ("limit", "per_page", "page_size", "pagesize", "size", "take", "max_results")
 _CREDENTIAL_WORDS = frozenset({"login", "logout", "signin", "signup", "register", "health"})
 _SERVER = re.compile(r"(?:^|/)(?:uvicorn|gunicorn|hypercorn|granian|fastapi)$")
 
@@ -84,11 +74,10 @@ def _finding(code: str, path: str, message: str, line: int | None, column: int |
 # --------------------------------------------------------------------------- file rules
 
 
-@file_check("python", "API007", "API014", "API015")
-def check_module(mod: PyModule) -> Iterator[Finding]:
-    if not mod.is_app_code:
+@file_check(FACTS_KIND, "API007", "API014", "API015")
+def check_module(facts: ModuleFacts) -> Iterator[Finding]:
+    if not facts.app_code:
         return
-    facts = module_facts(mod)
     for owner in facts.owners:
         if owner.debug_true is not None:
             line, col = owner.debug_true
@@ -155,10 +144,10 @@ def _route_finding(code: str, fr: FullRoute, message: str) -> Finding:
 def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
     model = app_model(results)
     public = _public_routes(results)
-    for fr in _served_routes(model):
+    for fr in served_routes(model):
         route = fr.route
         if route.telephony or "twilio" in fr.loose_path.lower():
-            if not _signed(model, fr) and not _authenticated(model, fr):
+            if not _signed(model, fr) and not authenticated(model, fr):
                 yield _route_finding(
                     "API002",
                     fr,
@@ -170,7 +159,7 @@ def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
             fr.dev_only
             or _gives_credentials(fr)
             or _is_public(fr.path, public)
-            or _authenticated(model, fr)
+            or authenticated(model, fr)
         ):
             yield _route_finding(
                 "API001",
@@ -179,7 +168,7 @@ def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
                 "router, include_router or app level.",
             )
         yield from _pagination(model, fr)
-    # A limit_req in the nginx/ingress in front of the app counts (analyzer.checks.judge).
+    # A limit_req in the nginx/ingress in front of the app counts (analyzer.facts.edges).
     gaps = rate_limit_gaps(model)
     both = sides(results) if gaps else None
     if both is None or both.edge_rate_limit():
@@ -227,8 +216,7 @@ def _pagination(model: AppModel, fr: FullRoute) -> Iterator[Finding]:
             f"API004:{route.function}",
         )
     for p in route.params:
-        if p.name.lower() in ("limit", "per_page", "page_size", "pagesize", "size", "take",
-                              "max_results") and p.int_like and not p.bounded:  # fmt: skip
+        if p.name.lower() in _PAGE_SIZE_PARAMS and p.int_like and not p.bounded:
             yield _finding(
                 "API005",
                 fr.module.path,
@@ -358,7 +346,7 @@ def check_app_capabilities(results: Sequence[FileResult]) -> Iterator[Finding]:
             for fr in routes
             if not _EXEMPT_PATH.search(fr.loose_path) and not _is_public(fr.path, public)
         ]
-        if guarded and not any(_authenticated(model, fr) for fr in routes):
+        if guarded and not any(authenticated(model, fr) for fr in routes):
             # Judged on what is wired, not on what is imported: a JWT helper no route
             # depends on protects nothing.
             yield _finding(

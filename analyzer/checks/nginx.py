@@ -25,14 +25,11 @@ from typing import Any
 
 from analyzer.checks.registry import file_check, repo_check
 from analyzer.core.model import FileResult, Finding
-from analyzer.core.vocabulary import ALL
+from analyzer.core.vocabulary import ALL, CSP, HEADER_SPELLING, SECURITY_HEADERS
 from analyzer.facts.edges import Sides, sides
 from analyzer.facts.nginx import (
-    CSP,
-    HEADER_DISPLAY,
     KIND,
     PASS_DIRECTIVES,
-    SECURITY_HEADERS,
     Node,
     Server,
     header_facts,
@@ -46,8 +43,6 @@ from analyzer.facts.nginx import (
     walk_directives,
 )
 from analyzer.parsers.nginx import NginxConfig
-
-# --------------------------------------------------------------------------- expanded tree
 
 
 def _at(code: str, node: Node, message: str, anchor: str) -> Finding:
@@ -65,7 +60,7 @@ def missing_security_headers(results: Sequence[FileResult]) -> Iterator[Finding]
             continue
         s = facts.server
         missing, also = _headers_beyond_app(both, s, facts.missing)
-        basic = [HEADER_DISPLAY[h] for h in missing if h != CSP]
+        basic = [HEADER_SPELLING[h] for h in missing if h != CSP]
         if basic:
             yield _at(
                 "NGX003",
@@ -88,7 +83,7 @@ def _headers_beyond_app(
     """Headers a server in front of the app lacks that the app does not send either.
 
     When neither the app nor any proxy in front of it sends a security header,
-    API008 (the app) is the one finding; see analyzer.checks.judge.
+    API008 (the app) is the one finding; see analyzer.facts.edges.
     """
     if both.fronting(s.ident()) is None:
         return missing, ""
@@ -123,7 +118,7 @@ def header_redefinition(results: Sequence[FileResult]) -> Iterator[Finding]:
                 "NGX005",
                 first,
                 f"location {where} of {s.label()} sets its own add_header, so nginx drops "
-                f"the inherited {', '.join(HEADER_DISPLAY[h] for h in dropped)} there",
+                f"the inherited {', '.join(HEADER_SPELLING[h] for h in dropped)} there",
                 f"{s.ident()}:location[{where}]:redefinition",
             )
 
@@ -143,7 +138,7 @@ def compression(results: Sequence[FileResult]) -> Iterator[Finding]:
         on = gzip is not None and gzip.args[:1] == ("on",)
         if not server_gzips(s):
             # In front of the app: the app's GZipMiddleware counts, and when neither
-            # compresses API006 is the one finding (analyzer.checks.judge).
+            # compresses API006 is the one finding (analyzer.facts.edges).
             fronting = both.fronting(s.ident()) is not None
             if not s.opaque and not (fronting and (both.app.gzip or not both.edge_gzip())):
                 also = f" (nor does the app, {both.app.path})" if fronting else ""
@@ -265,7 +260,7 @@ def rate_limit(results: Sequence[FileResult]) -> Iterator[Finding]:
         also = ""
         if both.fronting(s.ident()) is not None:
             # The app's own limiter counts; when neither limits, API013 reports the
-            # routes that need it (analyzer.checks.judge).
+            # routes that need it (analyzer.facts.edges).
             if both.app.rate_limit or (not both.edge_rate_limit() and both.app.sensitive_routes):
                 continue
             also = f" (nor does the app, {both.app.path})"

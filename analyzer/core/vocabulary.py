@@ -110,3 +110,34 @@ PER_REQUEST_CLIENTS = (
 LOG_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"}
 )
+
+# Libraries that limit request rates. A name under one of them (an import, a decorator, a
+# dependency, a middleware) is rate limiting to the FastAPI rules and to the checklist alike.
+RATE_LIMIT_LIBS = (
+    "slowapi",
+    "fastapi_limiter",
+    "limits",
+    "ratelimit",
+    "pyrate_limiter",
+    "fastapi_throttle",
+)
+
+# Security response headers: lower-case, as configurations and code are matched, and how
+# messages spell them.
+HSTS = "strict-transport-security"
+CSP = "content-security-policy"
+PERMISSIONS_POLICY = "permissions-policy"
+COOP = "cross-origin-opener-policy"
+HEADER_SPELLING = {
+    HSTS: "Strict-Transport-Security",
+    "x-content-type-options": "X-Content-Type-Options",
+    "x-frame-options": "X-Frame-Options",
+    "referrer-policy": "Referrer-Policy",
+    CSP: "Content-Security-Policy",
+    PERMISSIONS_POLICY: "Permissions-Policy",
+    COOP: "Cross-Origin-Opener-Policy",
+}
+# The four every site should send whatever it serves, HSTS first (it only means something
+# over TLS). Each use composes its own set from these: a Content-Security-Policy has to be
+# written for the site, so the rules ask for it on its own (NGX004, DATA-3).
+SECURITY_HEADERS = (HSTS, "x-content-type-options", "x-frame-options", "referrer-policy")

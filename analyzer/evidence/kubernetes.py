@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from analyzer.core.model import Evidence
+from analyzer.core.vocabulary import SECURITY_HEADERS
 from analyzer.evidence.core import detector, name_of
 from analyzer.facts.kubernetes import (
     Obj,
@@ -449,16 +450,7 @@ def ingress_annotations(repo: RepoView) -> Iterator[Evidence]:
                 "metadata",
                 "annotations",
             )
-        headers = [
-            h
-            for h in (
-                "strict-transport-security",
-                "x-content-type-options",
-                "x-frame-options",
-                "referrer-policy",
-            )
-            if h in snippet
-        ]
+        headers = [h for h in SECURITY_HEADERS if h in snippet]
         if len(headers) >= 2:
             yield _ev(
                 "DATA-4",

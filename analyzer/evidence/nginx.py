@@ -1,6 +1,6 @@
 """Evidence in nginx configurations: compression, security headers, TLS, limits, caching.
 
-Servers are judged as the nginx rules judge them (analyzer.checks.nginx.Tree):
+Servers are judged as the nginx rules judge them (analyzer.facts.nginx.Tree):
 includes expanded, development configs left out, redirect-only servers not
 serving anything. A claim about a property of servers holds for every serving
 server the repository defines fully; a server reaching an include outside the
@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 from analyzer.core.model import Evidence
+from analyzer.core.vocabulary import CSP, SECURITY_HEADERS
 from analyzer.evidence.core import detector
-from analyzer.facts.nginx import CSP, SECURITY_HEADERS, Node, Server, header_facts, tree_of
+from analyzer.facts.nginx import Node, Server, header_facts, tree_of
 from analyzer.facts.repo import RepoView
 
 _JS_TYPES = {"application/javascript", "text/javascript", "application/x-javascript"}

@@ -16,6 +16,13 @@ import re
 from collections.abc import Iterator
 
 from analyzer.core.model import SCOPE, Evidence
+from analyzer.core.vocabulary import (
+    COOP,
+    HEADER_SPELLING,
+    PERMISSIONS_POLICY,
+    RATE_LIMIT_LIBS,
+    SECURITY_HEADERS,
+)
 from analyzer.evidence.core import detector
 from analyzer.facts.pycode import (
     const_value,
@@ -40,7 +47,7 @@ _IMPORTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      "json_log_formatter", "ecs_logging", "json_logging")),
     ("LOG-3", "Central log shipping", ("watchtower", "logtail", "google.cloud.logging", "logging_loki",
      "graypy", "fluent", "logstash", "datadog_api_client.v2.api.logs_api", "axiom")),
-    ("ATTACK-1", "Rate limiting", ("slowapi", "fastapi_limiter", "limits", "ratelimit", "pyrate_limiter")),
+    ("ATTACK-1", "Rate limiting", RATE_LIMIT_LIBS),
     ("ATTACK-2", "CSRF protection", ("fastapi_csrf_protect", "starlette_csrf", "asgi_csrf")),
     ("BACKEND-1", "Response cache", ("fastapi_cache", "aiocache", "cashews", "redis_cache")),
     ("BACKEND-3", "Pagination", ("fastapi_pagination",)),
@@ -56,8 +63,9 @@ _GZIP = ("GZipMiddleware", "BrotliMiddleware", "CompressMiddleware")
 _HEALTH_PATHS = re.compile(
     r"^/(api/)?(v\d+/)?(health|healthz|healthcheck|ready|readyz|readiness|live|livez|liveness|ping|status)/?$"
 )
-_SECURITY_HEADERS = ("Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options",
-                     "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy")  # fmt: skip
+# DATA-4 credits the baseline four and the two policies an app often sets beside them
+# (Permissions-Policy, Cross-Origin-Opener-Policy); CSP is DATA-3's evidence on its own.
+_SECURITY_HEADERS = tuple(HEADER_SPELLING[h] for h in (*SECURITY_HEADERS, PERMISSIONS_POLICY, COOP))
 _CORRELATION_HEADERS = frozenset({"x-request-id", "x-correlation-id", "x-trace-id", "traceparent"})
 _METRIC_TYPES = ("Counter", "Histogram", "Gauge", "Summary")
 _SECURITY_SCHEMES = ("HTTPBearer", "OAuth2PasswordBearer", "OAuth2AuthorizationCodeBearer",

@@ -1,9 +1,14 @@
-"""Who provides compression, security headers and rate limiting at the edge: the FastAPI
-application itself, or a proxy in front of it (an nginx server proxying to the app, an
-ingress-nginx Ingress).
+"""Who provides compression, security headers and rate limiting: the app, or a proxy in front.
 
-The app rules (API006/API008/API013) and the nginx rules read the same view, so a capability
-either side provides silences both, and when neither provides it exactly one of them reports.
+The FastAPI app itself, or the proxy in front of it (an nginx `server` that proxies to the
+app, an ingress-nginx Ingress). API006/API008/API013 (the app) and NGX001/NGX003/NGX004/NGX008
+(nginx) consult this view, so a capability either side provides silences both, and when
+neither provides it exactly one of them reports: the app rule. The app finding exists with or
+without a proxy, so its fingerprint does not move when a proxy is added or removed, and its
+message names the proxy files that do not help either. nginx rules keep judging servers that
+are not in front of the app (a static frontend, a proxy to another service), and report a
+fronting server only when the gap is its own (another proxy in front of the app does it, the
+app relies on the edge).
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from analyzer.core.model import FileResult
 from analyzer.core.vocabulary import ALL
 from analyzer.facts.compose import services_of
 from analyzer.facts.kubernetes import containers, pod_labels
+from analyzer.facts.nginx import header_facts, server_gzips, tree_of
 from analyzer.facts.repo import shared
+from analyzer.facts.routes import app_model, rate_limit_gaps
 from analyzer.facts.summary import PySummary
 from analyzer.facts.workloads import (
     built_images,
@@ -82,9 +89,6 @@ def app_side(results: Sequence[FileResult]) -> AppSide:
     headers = {h for m in app_mods for h in m.header_names}
     if "security-headers" in libs:
         headers.add(ALL)
-    # Imported here: fastapi.py imports this module for the proxy's side.
-    from analyzer.facts.routes import app_model, rate_limit_gaps
-
     gaps = bool(apps) and bool(rate_limit_gaps(app_model(results)))
     return AppSide(
         present=bool(apps),
@@ -164,9 +168,6 @@ def _to_app(host: str, names: dict[str, bool]) -> bool:
 
 
 def _nginx_proxies(results: Sequence[FileResult], names: dict[str, bool]) -> Iterator[Proxy]:
-    # Imported here: nginx.py imports this module for the same facts.
-    from analyzer.facts.nginx import header_facts, server_gzips, tree_of
-
     headers = {h.server.ident(): h for h in header_facts(results)}
     for s in tree_of(results).serving():
         targets = [

@@ -1,8 +1,11 @@
-"""The nginx configuration as one tree: includes resolved, servers with their locations, and
-the headers each block sends once inheritance is applied.
+"""nginx configurations as nginx reads them: every `include` expanded, servers in their blocks.
 
-nginx rules, the app/proxy view and the checklist detectors all ask "what does this server
-do"; they read it here, built once per repository.
+Include paths name the container's filesystem (/etc/nginx/conf.d/*.conf); they are matched
+against repository files by their trailing path components. An include that matches nothing
+in the repository (other than nginx's stock files such as mime.types) could set anything, so
+the blocks it reaches are marked opaque. Configurations for development or tests are left out:
+they are not what production serves. The nginx rules, the checklist evidence and the app/proxy
+view (analyzer.facts.edges) all read the one tree built here.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from analyzer.core.model import FileResult
+from analyzer.core.vocabulary import CSP, HSTS, SECURITY_HEADERS
 from analyzer.facts.repo import shared
 from analyzer.parsers.nginx import Directive, NginxConfig
 
@@ -44,23 +48,6 @@ PASS_DIRECTIVES = (
 )
 
 _REDIRECT_CODES = {"301", "302", "303", "307", "308"}
-
-SECURITY_HEADERS = (
-    "strict-transport-security",
-    "x-content-type-options",
-    "x-frame-options",
-    "referrer-policy",
-)
-
-CSP = "content-security-policy"
-
-HEADER_DISPLAY = {
-    "strict-transport-security": "Strict-Transport-Security",
-    "x-content-type-options": "X-Content-Type-Options",
-    "x-frame-options": "X-Frame-Options",
-    "referrer-policy": "Referrer-Policy",
-    CSP: "Content-Security-Policy",
-}
 
 
 @dataclass(frozen=True)
@@ -383,7 +370,7 @@ class HeaderFacts:
 def header_facts(results: Sequence[FileResult]) -> list[HeaderFacts]:
     out = []
     for s in tree_of(results).serving():
-        wanted = [h for h in (*SECURITY_HEADERS, CSP) if h != SECURITY_HEADERS[0] or s.tls]
+        wanted = [h for h in (*SECURITY_HEADERS, CSP) if h != HSTS or s.tls]
         level = inherited_headers(s.chain)
         responses = [
             inherited_headers((*s.chain, *location_chain(s, loc))) for loc in s.locations()

@@ -1,8 +1,9 @@
-"""The application model of the repository, and which of its call-placing or credential
-routes get no rate limit from the app itself.
+"""The repository's routes as the FastAPI rules and the app/proxy view judge them.
 
-The edge view (facts/edges.py) and API013 both need the second answer, so it is computed
-once here, from the same model.
+The app model is built once per scan (a shared view of the repository), and the questions
+several rules ask of a route are answered here once: whether it authenticates, and which
+routes need a rate limit the app does not give them (API013 reports them, and the proxy in
+front of the app is silent about limits only when the app has none to report).
 """
 
 from __future__ import annotations
@@ -11,10 +12,7 @@ import re
 from collections.abc import Sequence
 
 from analyzer.core.model import FileResult
-from analyzer.facts.fastapi import (
-    AppModel,
-    FullRoute,
-)
+from analyzer.facts.fastapi.app import AppModel, FullRoute
 from analyzer.facts.repo import shared
 from analyzer.facts.summary import PySummary
 
@@ -30,16 +28,19 @@ _COSTLY_PATH = re.compile(r"(?:^|/)(?:calls?|dial|sms|send-sms|messages?)/?$", r
 
 @shared
 def app_model(results: Sequence[FileResult]) -> AppModel:
+    """The app model of the repository's Python modules, built once per scan."""
     return AppModel.build(r.facts.api for r in results if isinstance(r.facts, PySummary))
 
 
-def _authenticated(model: AppModel, fr: FullRoute) -> bool:
+def authenticated(model: AppModel, fr: FullRoute) -> bool:
+    """Whether any check FastAPI runs for the route authenticates the caller."""
     if fr.middleware_auth or fr.route.auth_evidence or fr.route.signature_evidence:
         return True
     return any(model.is_auth(d, fr.module.path) for d in fr.deps)
 
 
-def _served_routes(model: AppModel) -> list[FullRoute]:
+def served_routes(model: AppModel) -> list[FullRoute]:
+    """Routes of application code: tests and scripts declare routes nobody deploys."""
     return [fr for fr in model.routes if fr.module.app_code]
 
 
@@ -49,7 +50,7 @@ def rate_limit_gaps(model: AppModel) -> list[FullRoute]:
         return []
     return [
         fr
-        for fr in _served_routes(model)
+        for fr in served_routes(model)
         if "POST" in fr.route.methods
         and _needs_rate_limit(model, fr)
         and not fr.route.rate_limited
@@ -62,4 +63,4 @@ def _needs_rate_limit(model: AppModel, fr: FullRoute) -> bool:
     path = fr.loose_path
     if _COSTLY_PATH.search(path):
         return True
-    return bool(_SENSITIVE_PATH.search(path)) and not _authenticated(model, fr)
+    return bool(_SENSITIVE_PATH.search(path)) and not authenticated(model, fr)

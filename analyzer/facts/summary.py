@@ -22,14 +22,13 @@ from typing import TYPE_CHECKING
 from analyzer.facts import datastores, pycode, settings
 from analyzer.facts.alembic import Alembic, alembic_facts
 from analyzer.facts.datastores import UrlLiteral
-from analyzer.facts.fastapi import module_facts
 from analyzer.facts.pycode import CeleryTask
 from analyzer.facts.settings import ClassInfo
 from analyzer.parsers.python import PyModule
 
 if TYPE_CHECKING:
     from analyzer.core.model import Evidence
-    from analyzer.facts.fastapi import ModuleFacts
+    from analyzer.facts.fastapi.records import ModuleFacts
     from analyzer.facts.settings import EnvNeed
 
 
@@ -58,15 +57,14 @@ class PySummary:
     docstrings: tuple[int, int] = (0, 0)  # (public functions and classes, documented ones)
 
 
-def summarize(mod: PyModule, evidence: tuple[Evidence, ...] = ()) -> PySummary:
+def summarize(mod: PyModule, evidence: tuple[Evidence, ...], api: ModuleFacts) -> PySummary:
     """Everything cross-module rules read of `mod`, computed while its tree is at hand.
 
-    `evidence` is what the checklist detectors found in the module itself: detectors sit
-    above facts, so the pipeline computes it and hands it over.
+    `evidence` is what the checklist detectors found in the module itself (detectors sit
+    above facts), and `api` its FastAPI facts, which the file rules read too: the pipeline
+    computes both once and hands them over.
     """
-
     app = mod.is_app_code
-    api = module_facts(mod)
     return PySummary(
         path=mod.path,
         module=mod.module,

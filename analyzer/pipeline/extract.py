@@ -30,6 +30,9 @@ from analyzer.core.model import (
     SourceFile,
 )
 from analyzer.evidence.python_code import module_evidence
+from analyzer.facts.fastapi.module import FACTS_KIND as FASTAPI_FACTS
+from analyzer.facts.fastapi.module import module_facts
+from analyzer.facts.fastapi.records import ModuleFacts
 from analyzer.facts.summary import PySummary, summarize
 from analyzer.parsers import ParseError
 from analyzer.parsers.python import PyModule
@@ -345,13 +348,23 @@ def _extract(
             findings.append(crash_note(rel, "parser", exc, plan.debug))
         for line, reason in getattr(facts, "errors", ()) or ():
             findings.append(note(rel, reason, line))
+    api: ModuleFacts | None = None  # a module's FastAPI facts: read by rules and its summary
     for check in registry.FILE_CHECKS:
-        if check.kind not in (kind, registry.ANY_TEXT) or not plan.codes.intersection(check.codes):
+        reads_api = check.kind == FASTAPI_FACTS and isinstance(facts, PyModule)
+        if (check.kind not in (kind, registry.ANY_TEXT) and not reads_api) or not (
+            plan.codes.intersection(check.codes)
+        ):
             continue
         if check.kind == kind and facts is None:
             continue
         try:
-            produced = _retried_deeply(_listed(check.fn), facts if check.kind == kind else source)
+            if reads_api:
+                api = api if api is not None else _retried_deeply(module_facts, facts)
+                produced = _listed(check.fn)(api)
+            else:
+                produced = _retried_deeply(
+                    _listed(check.fn), facts if check.kind == kind else source
+                )
             findings.extend(_anchored(f, lines) for f in produced)
         except (RecursionError, MemoryError) as exc:
             findings.append(
@@ -360,7 +373,7 @@ def _extract(
         except Exception as exc:
             findings.append(crash_note(rel, "/".join(check.codes), exc, plan.debug))
     if isinstance(facts, PyModule):
-        facts = _summarized(rel, facts, findings, plan.debug)
+        facts = _summarized(rel, facts, api, findings, plan.debug)
     return FileResult(rel, kind, tuple(findings), facts, inline_ignores(lines))
 
 
@@ -381,10 +394,15 @@ def _listed(fn: Callable[[Any], Iterable[Finding]]) -> Callable[[Any], list[Find
     return lambda arg: list(fn(arg))
 
 
-def _summarized(rel: str, mod: PyModule, findings: list[Finding], debug: bool) -> PySummary | None:
+def _summarized(
+    rel: str, mod: PyModule, api: ModuleFacts | None, findings: list[Finding], debug: bool
+) -> PySummary | None:
     """What repository rules read of a module; its tree stays in this process."""
     try:
-        return _retried_deeply(lambda m: summarize(m, module_evidence(m)), mod)
+        return _retried_deeply(
+            lambda m: summarize(m, module_evidence(m), api if api is not None else module_facts(m)),
+            mod,
+        )
     except (RecursionError, MemoryError) as exc:
         findings.append(
             note(rel, f"too deeply nested or too large to check ({type(exc).__name__})", None)
