@@ -300,3 +300,15 @@ def test_real_syntax_errors_are_still_invalid_python(tmp_path: Path) -> None:
     write_tree(tmp_path, {"app/broken.py": "def f(:\n    pass\n"})
     notes = _notes(tmp_path)
     assert any("invalid Python" in m for m in notes["app/broken.py"]), notes
+
+
+def test_a_migration_nested_deeper_than_the_sql_parser_should_take(tmp_path: Path) -> None:
+    nested = "(" * 3000 + "1" + ")" * 3000
+    write_tree(
+        tmp_path,
+        {"supabase/migrations/0001.sql": f"create table t (id int);\nselect {nested};\n"},
+    )
+    found = scan(tmp_path, Config(), cache=False).findings
+    notes = [f.message for f in found if f.code == NOTE]
+    assert notes and "levels deep" in notes[0]
+    assert any(f.code == "SQL001" for f in found)  # the table before it is still judged
