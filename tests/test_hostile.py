@@ -312,3 +312,11 @@ def test_a_migration_nested_deeper_than_the_sql_parser_should_take(tmp_path: Pat
     notes = [f.message for f in found if f.code == NOTE]
     assert notes and "levels deep" in notes[0]
     assert any(f.code == "SQL001" for f in found)  # the table before it is still judged
+
+
+def test_an_operators_own_templating_inside_a_string_is_not_helm(tmp_path: Path) -> None:
+    """KServe runtimes pass `{{.Name}}` to the model server: plain YAML, judged as such."""
+    runtime = DEPLOYMENT + '          args: ["--model_name={{.Name}}", "--port={{ .Port }}"]\n'
+    write_tree(tmp_path, {"config/runtimes/sklearn.yaml": runtime})
+    codes = _codes(tmp_path)["config/runtimes/sklearn.yaml"]
+    assert NO_LIMITS in codes and NOTE not in codes

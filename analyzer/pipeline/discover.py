@@ -47,10 +47,19 @@ _KEY = r"""(?:^|[\n\r\x85\u2028\u2029{,])[ \t]*(?:\?[ \t]+)?["']?KEY["']?\s*:"""
 _K8S_API = re.compile(_KEY.replace("KEY", "apiVersion"))
 _K8S_KIND = re.compile(_KEY.replace("KEY", "kind"))
 # A Go-template action as Helm writes them; `{{` alone (a literal in a value) is not one.
-_HELM = re.compile(
+_ACTION = re.compile(
     r"\{\{-?\s*(?:[.$(]|(?:include|template|if|else|end|range|with|define|block|toYaml|toJson|"
     r"tpl|printf|default|required|quote|squote|lookup|fail|trim\w*|indent|nindent|b64enc|"
     r"upper|lower|index|len|not|and|or|eq|ne)(?=[\s(]|-?\}\})|/\*)"
+)
+# What only Helm (not an operator's own templating inside a string, like KServe's
+# `--model_name={{.Name}}`) writes outside a chart's templates folder: its built-in objects,
+# its functions, a control action on a line of its own.
+_HELM = re.compile(
+    r"\{\{-?\s*(?:\$?\.(?:Values|Release|Chart|Capabilities|Files|Template)\b|"
+    r"(?:include|template|toYaml|toJson|tpl|required|lookup|nindent)(?=[\s(]))"
+    r"|^[ \t]*\{\{-?\s*(?:if|else|end|range|with|define|block)(?=[\s(]|-?\}\})",
+    re.MULTILINE,
 )
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 # A Dockerfile that a template engine renders (Jinja, Go templates): a control block, a
@@ -310,9 +319,13 @@ def classify(rel: str, text: str) -> str:
     kind = kind_by_name(rel)
     lower = rel.lower()
     if kind is None and lower.endswith(_YAML):
-        actions = "{{" in text and _HELM.search(_COMMENT_LINE.sub("", text))
-        if actions and (_K8S_KIND.search(text) or "/templates/" in "/" + lower):
-            return "helm"
+        if "{{" in text:
+            bare = _COMMENT_LINE.sub("", text)
+            in_chart = "/templates/" in "/" + lower
+            if (in_chart and _ACTION.search(bare)) or (
+                _K8S_KIND.search(text) and _HELM.search(bare)
+            ):
+                return "helm"
         if _K8S_API.search(text) and _K8S_KIND.search(text):
             return "kubernetes"
         return "yaml"
