@@ -29,7 +29,7 @@ from analyzer.facts.fastapi.names import PAGINATION_PARAMS, PAGINATION_WORDS, na
 from analyzer.facts.fastapi.records import ModuleFacts, Owner
 from analyzer.facts.kubernetes import Container, containers, objects_of
 from analyzer.facts.repo import as_view
-from analyzer.facts.routes import app_model, authenticated, rate_limit_gaps, served_routes
+from analyzer.facts.routes import app_model, rate_limit_gaps, served_routes, unauthenticated
 from analyzer.parsers.dockerfile import Dockerfile
 from analyzer.parsers.yamlfile import YamlFile, dig
 from analyzer.parsers.yamlmarks import YamlMap, YamlSeq
@@ -147,7 +147,7 @@ def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
     for fr in served_routes(model):
         route = fr.route
         if route.telephony or "twilio" in fr.loose_path.lower():
-            if not _signed(model, fr) and not authenticated(model, fr):
+            if not _signed(model, fr) and unauthenticated(model, fr):
                 yield _route_finding(
                     "API002",
                     fr,
@@ -159,7 +159,7 @@ def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
             fr.dev_only
             or _gives_credentials(fr)
             or _is_public(fr.path, public)
-            or authenticated(model, fr)
+            or not unauthenticated(model, fr)
         ):
             yield _route_finding(
                 "API001",
@@ -346,7 +346,7 @@ def check_app_capabilities(results: Sequence[FileResult]) -> Iterator[Finding]:
             for fr in routes
             if not _EXEMPT_PATH.search(fr.loose_path) and not _is_public(fr.path, public)
         ]
-        if guarded and not any(authenticated(model, fr) for fr in routes):
+        if guarded and all(unauthenticated(model, fr) for fr in routes):
             # Judged on what is wired, not on what is imported: a JWT helper no route
             # depends on protects nothing.
             yield _finding(

@@ -33,10 +33,24 @@ def app_model(results: Sequence[FileResult]) -> AppModel:
 
 
 def authenticated(model: AppModel, fr: FullRoute) -> bool:
-    """Whether any check FastAPI runs for the route authenticates the caller."""
+    """Whether any check FastAPI runs for the route is known to authenticate the caller."""
+    return auth_state(model, fr) is True
+
+
+def unauthenticated(model: AppModel, fr: FullRoute) -> bool:
+    """Whether the route is known to run no check of the caller: every dependency on it was
+    resolved and none authenticates. A route with one dependency that cannot be told is
+    neither."""
+    return auth_state(model, fr) is False
+
+
+def auth_state(model: AppModel, fr: FullRoute) -> bool | None:
     if fr.middleware_auth or fr.route.auth_evidence or fr.route.signature_evidence:
         return True
-    return any(model.is_auth(d, fr.module.path) for d in fr.deps)
+    verdicts = [model.auth_verdict(d, fr.module.path) for d in fr.deps]
+    if True in verdicts:
+        return True
+    return None if None in verdicts else False
 
 
 def served_routes(model: AppModel) -> list[FullRoute]:
@@ -63,4 +77,4 @@ def _needs_rate_limit(model: AppModel, fr: FullRoute) -> bool:
     path = fr.loose_path
     if _COSTLY_PATH.search(path):
         return True
-    return bool(_SENSITIVE_PATH.search(path)) and not authenticated(model, fr)
+    return bool(_SENSITIVE_PATH.search(path)) and unauthenticated(model, fr)

@@ -125,10 +125,21 @@ class Resolver:
         return frozenset(part for name in self.by_name for part in name.split("."))
 
     def is_auth(self, dep: Dep, near: str, depth: int = 0) -> bool:
+        """Whether the dependency is known to authenticate the caller."""
+        return self.auth_verdict(dep, near, depth) is True
+
+    def auth_verdict(self, dep: Dep, near: str, depth: int = 0) -> bool | None:
+        """True: it authenticates; False: it is known not to; None: it cannot be told.
+
+        "Unknown is not violated": a dependency built by a factory, an instance of a class
+        or a function this analysis cannot see, a name defined in a module it could not
+        read, may well check a token, so a rule claiming "nothing authenticates" must stay
+        quiet on it.
+        """
         if dep.security:
             return True
         if dep.target is None:
-            return False
+            return None  # `Depends()`: the annotation's class is the dependency
         target = dep.target
         if target.endswith(("RequestForm", "RequestFormStrict")):
             return False  # the login form itself, not a credential check
@@ -147,10 +158,10 @@ class Resolver:
         if name_words(last) & AUTH_WORDS:
             return True
         if depth > 5:
-            return False
+            return None
         hit = self.resolve(target, near)
         if hit is None:
-            return False
+            return None if self.is_local(target) else _library_verdict(target)
         mod, rest = hit
         cls = mod.instances.get(rest)
         if cls is not None and (cls.startswith("fastapi.security") or _named_for_auth(cls)):
@@ -159,12 +170,17 @@ class Resolver:
             mod.functions.get(cls.rsplit(".", 1)[-1]) if cls else None
         )
         if info is None:
-            return False
+            return None  # a module variable, a re-export we could not follow
+        if cls is not None and not info.is_class:
+            return None  # built by a factory: what it returns is not what it is
         if info.auth_evidence or info.signature_evidence:
             return True
-        return any(
-            self.is_auth(d, mod.path, depth + 1) for d in self.expand_deps(info.deps, mod.path)
-        )
+        verdicts = [
+            self.auth_verdict(d, mod.path, depth + 1) for d in self.expand_deps(info.deps, mod.path)
+        ]
+        if True in verdicts:
+            return True
+        return None if None in verdicts else False
 
     def dep_has(self, dep: Dep, near: str, what: str, depth: int = 0) -> bool:
         """Whether a dependency (or one it depends on) shows `signature` or `ratelimit` evidence."""
@@ -201,6 +217,18 @@ class Resolver:
             self.dep_has(d, mod.path, what, depth + 1)
             for d in self.expand_deps(info.deps, mod.path)
         )
+
+
+# Dependencies from libraries that are known not to authenticate: what a route needs besides a
+# caller (a database session, a request body, pagination). Any other library's is unknown.
+_NOT_AUTH_LIBRARIES = (
+    "sqlalchemy", "sqlmodel", "fastapi.Request", "fastapi.BackgroundTasks", "fastapi_pagination",
+    "starlette.requests", "redis", "httpx", "aiohttp",
+)  # fmt: skip
+
+
+def _library_verdict(target: str) -> bool | None:
+    return False if target.startswith(_NOT_AUTH_LIBRARIES) else None
 
 
 def _named_for_auth(cls: str) -> bool:
