@@ -14,7 +14,9 @@ _TEST_PATH = re.compile(
     r"(?:^|/)(?:tests?|testing|__tests__|fixtures?)/|(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$"
 )
 _NOT_APP_PATH = re.compile(
-    r"(?:^|/)(?:scripts?|tools|bin|docs?|examples?|migrations|alembic|benchmarks?|bench)/"
+    r"(?:^|/)(?:scripts?|tools|bin|docs?|examples?|migrations|alembic|benchmarks?|bench|hack|"
+    r"\.devcontainer|dev|devtools|load_?tests?|locust|perf|evals?|samples?|demos?|playgrounds?|"
+    r"notebooks?|seeds?|seeders?)/"
     r"|(?:^|/)(?:setup|noxfile|fabfile|manage)\.py$"
 )
 _TEMPLATE_ENV = re.compile(r"\.(example|sample|template|tmpl|dist|defaults?)$", re.IGNORECASE)

@@ -38,7 +38,47 @@ class PyModule:
 
     @functools.cached_property
     def is_app_code(self) -> bool:
-        return is_app_path(self.path)
+        """Code the deployed service runs: by its path, and not a script or a migration."""
+        return is_app_path(self.path) and not self.is_script and not self.is_migration
+
+    @functools.cached_property
+    def is_script(self) -> bool:
+        """Run by hand (`python seed.py`): a `__main__` block, and nothing that builds or
+        serves an application, wherever the file lives (`signup_user.py` at the root)."""
+        if not any(isinstance(s, ast.If) and _is_main_guard(s.test) for s in self.tree.body):
+            return False
+        return not any(q.split(".")[0] in SERVICE_MODULES for q in self.imports.values())
+
+    @functools.cached_property
+    def is_migration(self) -> bool:
+        """An Alembic revision (`revision = ...` and `down_revision = ...` at the top level),
+        whatever folder the project keeps them in."""
+        names = {
+            t.id
+            for s in self.tree.body
+            if isinstance(s, (ast.Assign, ast.AnnAssign))
+            for t in (s.targets if isinstance(s, ast.Assign) else [s.target])
+            if isinstance(t, ast.Name)
+        }
+        return {"revision", "down_revision"} <= names
+
+
+# Modules whose import makes a `__main__` block an entry point of the service, not a script.
+SERVICE_MODULES = frozenset(
+    {"fastapi", "starlette", "flask", "django", "celery", "rq", "dramatiq", "arq", "uvicorn",
+     "gunicorn", "hypercorn", "granian", "aiohttp", "litestar", "sanic", "quart"}
+)  # fmt: skip
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
 
 
 def module_name(path: str) -> str:
