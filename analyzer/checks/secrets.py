@@ -31,9 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from analyzer.checks.registry import ANY_TEXT, file_check
-from analyzer.core.model import Finding, SourceFile
+from analyzer.core.model import Finding, Severity, SourceFile
 from analyzer.core.roles import is_template_env
-from analyzer.core.secretvalues import is_placeholder, literal_secret, redact, url_password
+from analyzer.core.secretvalues import (
+    is_placeholder,
+    is_secret_name,
+    literal_secret,
+    redact,
+    url_password,
+)
 from analyzer.engines import detect_secrets_engine as engine
 from analyzer.parsers.envfile import EnvFile, EnvVar
 
@@ -49,9 +55,12 @@ _PUBLIC_ROLES = frozenset({"anon"})
 # Markers of documentation and test values inside otherwise token-shaped strings.
 _FAKE = re.compile(
     r"x{5,}|example|placeholder|changeme|change_me|your[_-]|dummy|fake|redacted|0{10,}|\*{3,}|"
-    r"<[a-z_-]+>|\.\.\.",
+    r"<[a-z_-]+>|\.\.\.|change[-_ ]?(?:me|this|it)|change[-_ ]in[-_ ]prod|[-_]here$|tobemodified|"
+    r"aqui$|^(?:demo|test|mock|sample)[-_]|^my[a-z]*(?:key|secret|token|password)$|^env[(:]",
     re.IGNORECASE,
 )
+# Keys that are public by design: analytics project keys, publishable payment and Supabase keys.
+_PUBLIC_PREFIXES = ("phc_", "pk_test_", "pk_live_", "sb_publishable_")
 _FLAG_VALUE = re.compile(
     r"^(?:true|false|yes|no|on|off|none|null|nil|undefined|required|optional|string|str|text|"
     r"int|integer|bool|boolean|object|array|number|\d+(?:\.\d+)?[a-z]{0,2})$",
@@ -185,6 +194,7 @@ class _Candidate:
     message: str
     value: str = field(repr=False)
     anchor_source: str = field(repr=False, default="")
+    guessed: bool = False  # found by a name or by randomness, not by the token's own format
 
     def span(self) -> tuple[int, int] | None:
         if self.column is None:
@@ -249,6 +259,8 @@ def _reported(src: SourceFile, hits: list[engine.RawHit]) -> Iterator[Finding]:
             line=cand.line,
             column=cand.column,
             anchor=_sha256(cand.anchor_source or cand.value),
+            # a guess is not near-certain: it asks for a look, it does not fail the build alone
+            severity=Severity.WARNING if cand.guessed else None,
         )
 
 
@@ -300,7 +312,7 @@ def _classify(hit: engine.RawHit, lines: list[str], path: str) -> _Candidate | N
         return None
     if role == "service":
         return _service_role(hit.line, hit.column, value, "JWT")
-    if is_placeholder(value) or _looks_fake(value):
+    if is_placeholder(value) or _looks_fake(value) or value.startswith(_PUBLIC_PREFIXES):
         return None
     if len(value) < 8 and hit.secret_type not in _SHORT_OK:
         return None  # a token pattern matched a prefix and nothing after it
@@ -329,6 +341,9 @@ def _classify(hit: engine.RawHit, lines: list[str], path: str) -> _Candidate | N
         _GENERIC_RANK.get(hit.secret_type, 1),
         f"Hardcoded {label} `{redact(value)}`{where}.",
         value,
+        # random-looking and assigned to a credential's name: as certain as a token's format
+        guessed=guessed
+        and not (hit.secret_type != "Secret Keyword" and bool(key) and is_secret_name(key or "")),
     )
 
 
@@ -359,11 +374,32 @@ def _about_a_digest(key: str | None, lines: list[str], number: int) -> bool:
     return bool(_HASH_WORDS.search(lines[number - 1]) or _HASH_WORDS.search(previous))
 
 
+# Lower-case words joined by `_ . : -`: an identifier, an event or a config key, not a value.
+_LABEL = re.compile(r"^[a-z][a-z0-9]*(?:[_.:/-][a-z0-9]+)+$")
+_SECRET_WORD = re.compile(
+    r"(?:^|[_.:/-])(?:api|key|keys|token|tokens|secret|secrets|password|pass|auth|access|client)(?:$|[_.:/-])"
+)
+_SENTENCE = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}|[.!?:]\s*$")
+
+
+def _same_words(key: str | None, value: str) -> bool:
+    if not key:
+        return False
+    words = {
+        w for w in re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower()) if w
+    }
+    return bool(words) and set(re.split(r"[_.:/-]", value)) <= words | {"the", "of"}
+
+
 def _keyword_value_ok(key: str | None, value: str) -> bool:
     """KeywordDetector's hit holds a credential, not a reference, a flag, a name or prose."""
     v = value.strip()
     if len(v) < 4 or _FLAG_VALUE.match(v) or _CONSTANT.match(v) or _PROSE.match(v):
         return False
+    if _SENTENCE.search(v) or any(ch.isalpha() and not ch.isascii() for ch in v):
+        return False  # a message or a translation ("Clé API invalide"), not a credential
+    if _LABEL.match(v) and (_SECRET_WORD.search(v) or _same_words(key, v)):
+        return False  # the name of a secret (`"unstructured_api_key"`, `"api_key.create"`)
     if v.startswith(("/", "./", "../", "~/")) and " " not in v:
         return False  # a path to a secret file
     if key and _KEYWORD_IN_NAME.search(key):

@@ -199,7 +199,7 @@ def complete(
                 f,
                 path=printable(f.path),
                 message=printable(f.message),
-                severity=rule.severity,
+                severity=f.severity or rule.severity,
                 checklist=rule.checklist,
                 fingerprint=digest,
                 suppression=reason,
