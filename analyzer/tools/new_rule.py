@@ -73,6 +73,8 @@ def scaffold(
         raise UsageError(f"code {code!r} is a prefix then three digits (K8S019)")
     if not _NAME.fullmatch(name):
         raise UsageError(f"name {name!r} is not kebab-case (pod-without-owner)")
+    if catalog.rules_dir().name != "rules":
+        raise UsageError("run it in a checkout: this catalog is an installed copy")
     rules = catalog.load()
     if code in rules:
         raise UsageError(f"{code} already exists ({rules[code].name})")
