@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.checks import registry
 from analyzer.core import catalog
 from analyzer.pipeline.discover import classify
 from analyzer.tools.skeletons import SKELETONS
@@ -124,6 +125,7 @@ def test_refusals_are_one_line_and_write_nothing(
 def test_every_skeleton_is_read_as_its_kind(kind: str) -> None:
     skeleton = SKELETONS[kind]
     expected = "other" if kind == "text" else kind
+    assert skeleton.kind == (registry.ANY_TEXT if kind == "text" else kind)
     assert classify(skeleton.path, skeleton.text) == expected
     assert 1 <= skeleton.line <= skeleton.text.count("\n")
 

@@ -3,6 +3,7 @@
 The module is found from the registry, not from a table: the one whose functions
 register the most codes of the family's prefix (the newest code decides a tie).
 Rule modules move and split; the registry always knows where a family lives.
+The registry is imported when it is needed: importing it imports every rule module.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.checks import registry
 from analyzer.core.errors import UsageError
 from analyzer.core.model import Finding
-from analyzer.facts.repo import RepoView
 from analyzer.tools.imports import add_imports
 
 
@@ -33,6 +32,8 @@ def prefix_of(code: str) -> str:
 
 def family_module(prefix: str) -> str:
     """The dotted name of the module holding most of the family's registered codes."""
+    from analyzer.checks import registry
+
     registry.load_all()
     count: Counter[str] = Counter()
     newest: dict[str, int] = {}
@@ -51,6 +52,8 @@ def family_module(prefix: str) -> str:
 
 def family_kinds(prefix: str) -> Counter[str]:
     """How many of the family's file checks read each kind (repository checks read all)."""
+    from analyzer.checks import registry
+
     registry.load_all()
     return Counter(
         c.kind for c in registry.FILE_CHECKS for code in c.codes if prefix_of(code) == prefix
@@ -82,6 +85,9 @@ def render(stub: Stub) -> str:
 
 
 def needed_imports(stub: Stub) -> list[tuple[str, str]]:
+    from analyzer.checks import registry
+    from analyzer.facts.repo import RepoView
+
     decorator = registry.repo_check if stub.kind is None else registry.file_check
     wanted = [
         (decorator.__module__, decorator.__name__),

@@ -19,12 +19,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from analyzer.checks.registry import ANY_TEXT
 from analyzer.core import catalog, checklist
 from analyzer.core.errors import UsageError
 from analyzer.pipeline.discover import classify
 from analyzer.tools import check_stub, rule_entry
-from analyzer.tools.skeletons import SKELETONS
+from analyzer.tools.skeletons import ANY_TEXT, SKELETONS
 
 _CODE = re.compile(r"[A-Z](?:[A-Z0-9]*[A-Z])?[0-9]{3}")
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
