@@ -82,8 +82,8 @@ def scaffold(
         raise UsageError(f"the name {name} is already {taken[name]}'s")
     prefix = check_stub.prefix_of(code)
     yaml_path = rule_entry.family_file(prefix)
-    module = check_stub.family_module(prefix)
     ids = _checklist(checklist_ids, prefix)
+    module = check_stub.family_module(prefix)
     skeleton = SKELETONS[kind or _usual_kind(prefix)]
     stub = check_stub.Stub(
         code, check_stub.function_name(name), None if repository else skeleton.kind
