@@ -69,7 +69,7 @@ def scaffold(
 ) -> list[tuple[Path, str]]:
     """Validates everything before writing anything, so a refusal leaves no half-made rule."""
     if not _CODE.fullmatch(code):
-        raise UsageError(f"code {code!r} is a prefix then three digits (K8S019)")
+        raise UsageError(f"code {code!r} is not a prefix and three digits (K8S019)")
     if not _NAME.fullmatch(name):
         raise UsageError(f"name {name!r} is not kebab-case (pod-without-owner)")
     if catalog.rules_dir().name != "rules":
