@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-test scan scan-fixed test lint typecheck docs clean
+.PHONY: install install-test scan scan-fixed test lint typecheck docs new-rule clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ test: install-test lint
 	$(BIN)/python -m pytest -q
 
 docs: install-test
+	$(BIN)/python -m analyzer.tools.docs README.md
+
+# make new-rule CODE=K8S019 NAME=pod-without-owner-label [KIND=..] [CHECKLIST=ID,..]
+#               [SEVERITY=..] [REPOSITORY=1]: the catalog entry and the check's stub, then docs
+new-rule: install-test
+	$(BIN)/python -m analyzer.tools.new_rule "$(CODE)" "$(NAME)" \
+	    $(if $(KIND),--kind "$(KIND)") $(if $(CHECKLIST),--checklist "$(CHECKLIST)") \
+	    $(if $(SEVERITY),--severity "$(SEVERITY)") $(if $(REPOSITORY),--repository)
 	$(BIN)/python -m analyzer.tools.docs README.md
 
 clean:

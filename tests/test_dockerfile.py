@@ -8,7 +8,6 @@ and a file.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -282,13 +281,12 @@ def test_parser_never_crashes(text: str) -> None:
         list(fn(df))
 
 
-def test_a_large_dockerfile_parses_quickly(tmp_path: Path) -> None:
+def test_a_dockerfile_of_2000_stages_parses(tmp_path: Path) -> None:
+    """Its time is measured by bench/timings.py."""
     body = "FROM python:3.12-slim AS s{i}\nRUN pip install a==1 \\\n  b==2 && echo {i}\n"
     content = "".join(body.format(i=i) for i in range(2000))
-    start = time.perf_counter()
     df = _parse_file(tmp_path, content)
     assert len(df.stages) == 2000
-    assert time.perf_counter() - start < 1.0
 
 
 def test_secret_values_never_reach_the_output(tmp_path: Path) -> None:

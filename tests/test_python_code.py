@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import ast
 import pickle
-import time
 from pathlib import Path
 
-from analyzer.core.model import SourceFile
 from analyzer.engines import bandit_engine
-from analyzer.parsers.python import parse
 from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 
@@ -177,23 +174,13 @@ def _big_module(lines: int, sql: bool = False) -> str:
     return "".join(out)
 
 
-def _seconds(text: str) -> float:
-    from analyzer.checks.python_code import python_code
-
-    mod = parse(SourceFile("app/big.py", "python", text))
-    list(python_code(mod))  # warm-up: bandit's plugins load once per process
-    start = time.perf_counter()
-    list(python_code(mod))
-    return time.perf_counter() - start
-
-
-def test_a_2000_line_module_is_checked_well_under_a_second() -> None:
-    text = _big_module(2000)
-    assert text.count("\n") >= 2000
-    assert _seconds(text) < 0.4
-
-
-def test_bandit_worst_case_stays_under_a_second() -> None:
-    """Every function holds SQL, so bandit visits the whole module."""
+def test_a_2000_line_module_with_sql_in_every_function_reports_every_query(
+    tmp_path: Path,
+) -> None:
+    """bandit's worst case: it visits every function. Its time is measured by bench/timings.py."""
     text = _big_module(2000, sql=True)
-    assert _seconds(text) < 1.0
+    assert text.count("\n") >= 2000
+    write_tree(tmp_path, {"app/big.py": text})
+    queries = [i for i, line in enumerate(text.splitlines(), 1) if "db.execute" in line]
+    found = [f.line for f in scan(tmp_path).findings if f.code == "PY021"]
+    assert sorted(found) == queries

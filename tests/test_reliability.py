@@ -13,7 +13,6 @@ import json
 import os
 import re
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -188,9 +187,7 @@ def test_bad_input_case(
     root = write_tree(tmp_path / "repo", GOOD)
     (tmp_path / "elsewhere.yaml").write_text(POD)
     _plant(root, path, content)
-    started = time.monotonic()
     found = _findings(root)
-    assert time.monotonic() - started < 20
     others = [f for f in found if f[1] != path and not f[1].startswith("k8s/loop-")]
     assert others == baseline_findings, "a finding elsewhere was lost or changed"
     mine = [f for f in found if f[1] == path]
@@ -303,9 +300,7 @@ def _big_manifest(keys: int) -> str:
 
 def test_time_budget_stops_one_file_and_the_scan_goes_on(tmp_path: Path) -> None:
     write_tree(tmp_path, {**GOOD, "k8s/slow.yaml": _big_manifest(90_000)})
-    started = time.monotonic()
-    found = _findings(tmp_path, max_file_seconds=0.05)
-    assert time.monotonic() - started < 15  # the note below proves the budget fired
+    found = _findings(tmp_path, max_file_seconds=0.05)  # bench/timings.py: how soon it stops
     (note,) = [f for f in found if f[1] == "k8s/slow.yaml"]
     assert "max-file-seconds" in note[3]
     assert {"k8s/api.yaml", "Dockerfile"} <= {f[1] for f in found}

@@ -630,9 +630,30 @@ def test_junit_one_testcase_per_rule_failing_with_its_findings(mixed: ScanResult
     assert all(c.find("failure") is None for c in clean.findall("testcase"))
 
 
+def test_junit_keeps_markup_characters_of_a_finding() -> None:
+    """A message or path with XML's own characters reads back exactly as it was found."""
+    import xml.etree.ElementTree as ET
+
+    message = """query built with "<select>" & 'quotes' ]]> stays readable"""
+    odd = Finding("K8S001", "k8s/a&b <c>.yaml", message, 3, severity=Severity.WARNING)
+    case = ET.fromstring(render("junit", _result([odd])).encode("utf-8")).find(
+        "testsuite/testcase[@name='K8S001 container-without-resource-limits']"
+    )
+    assert case is not None and case.get("file") == "k8s/a&b <c>.yaml"
+    failure = case.find("failure")
+    assert failure is not None
+    assert failure.get("message") == f"1 finding(s): k8s/a&b <c>.yaml: {message}"
+    assert f"warning k8s/a&b <c>.yaml:3 {message} [RES-1]" in (failure.text or "").splitlines()
+
+
 def test_junit_survives_control_characters() -> None:
     import xml.etree.ElementTree as ET
 
     message = "bell \x07, \x00 nul, \uffff and \ud800"  # what decoding leniently can yield
     nasty = Finding("K8S001", "k8s/a\x1b[31m.yaml", message, 3, severity=Severity.WARNING)
-    ET.fromstring(render("junit", _result([nasty])).encode("utf-8"))
+    root = ET.fromstring(render("junit", _result([nasty])).encode("utf-8"))
+    failure = root.find("testsuite/testcase/failure")
+    assert failure is not None
+    # the finding is still there, its unprintable characters shown as escapes or U+FFFD
+    shown = "warning k8s/a\\x1b[31m.yaml:3 bell \\x07, \\x00 nul, \ufffd and \ufffd [RES-1]"
+    assert shown in (failure.text or "").splitlines()

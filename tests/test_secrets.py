@@ -12,7 +12,6 @@ import hashlib
 import json
 import random
 import string
-import time
 from pathlib import Path
 
 import pytest
@@ -450,7 +449,8 @@ def test_the_pre_filter_never_changes_what_detect_secrets_finds() -> None:
         assert gated
 
 
-def test_large_text_is_scanned_quickly() -> None:
+def test_a_secret_at_the_end_of_2_mb_of_text_is_found() -> None:
+    """Its time is measured by bench/timings.py."""
     secret = PLANTED["stripe"]
     chunk = (
         "def handler(request):\n    user_id = request.path_params['user_id']\n"
@@ -459,8 +459,5 @@ def test_large_text_is_scanned_quickly() -> None:
         "The quick brown fox jumps over the lazy dog, again and again.\n"
     )
     text = chunk * (2_000_000 // len(chunk)) + f'KEY = "{secret}"\n'
-    start = time.perf_counter()
     hits = scan_text("big.py", text, "python")
-    elapsed = time.perf_counter() - start
     assert [h.secret_type for h in hits if h.value == secret]
-    assert elapsed < 2.0, f"2 MB took {elapsed:.2f}s"

@@ -1,30 +1,11 @@
-"""Check modules, one per domain; importing this package registers them all."""
+"""Rule modules; importing this package imports every one of them, so their decorators register.
+
+The modules are found on disk rather than listed, so a new module (or a package of them)
+registers its rules without an edit here; a module that fails to import fails the scan.
+"""
 
 import importlib
+import pkgutil
 
-DOMAINS = (
-    "meta",
-    "dockerfile",
-    "compose",
-    "kubernetes",
-    "secrets",
-    "fastapi",
-    "python_code",
-    "sql",
-    "supabase",
-    "nginx",
-    "frontend",
-    "workflows",
-    "repository",
-    "judge",
-    "datastores",
-)
-
-for _name in DOMAINS:
-    try:
-        importlib.import_module(f"analyzer.checks.{_name}")
-    except (
-        ModuleNotFoundError
-    ) as _exc:  # a domain not shipped yet; a missing dependency still fails
-        if _exc.name != f"analyzer.checks.{_name}":
-            raise
+for _module in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
+    importlib.import_module(_module.name)

@@ -1,5 +1,8 @@
 """docker-compose rules (CMP001..CMP013).
 
+Kept whole (about 510 lines): both families of rules below share the service model and its
+predicates.
+
 Compose files are read as the Compose Spec reads them: `version:` is optional
 (KICS skips version-less files, Checkmarx/kics#6509), `services` sits at the
 top level, YAML anchors and `<<:` merge keys are already resolved by the

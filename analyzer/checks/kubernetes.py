@@ -1,4 +1,7 @@
-"""Kubernetes manifest rules: resources, probes, replicas, security context, secrets, TLS.
+"""Kubernetes manifest rules: resources, probes, replicas, images, secrets, TLS.
+
+Security settings (securityContext, host namespaces, service account tokens,
+roles) are in analyzer.checks.kubernetes_security, on the model helpers here.
 
 Per-object rules are file checks on the parsed YamlFile. Rules that need to
 see other objects (an HPA or PDB in another file, a Service selecting the
@@ -25,11 +28,9 @@ from analyzer.core.secretvalues import is_placeholder, literal_secret, redact
 from analyzer.facts.kubernetes import (
     BATCH_KINDS,
     KIND,
-    POD_SPEC_PATHS,
     Container,
     Index,
     Obj,
-    complete,
     containers,
     has_ports,
     image_repo,
@@ -48,29 +49,22 @@ _LB_TLS_ANNOTATIONS = (
     "ingress.gcp.kubernetes.io/pre-shared-cert",
     "networking.gke.io/managed-certificates",
 )
-_READ_VERBS = {"get", "list", "watch", "*"}
-# ServiceAccount annotations that give the account a cloud identity: the account is in use.
-_WORKLOAD_IDENTITY_ANNOTATIONS = (
-    "eks.amazonaws.com/role-arn",
-    "iam.gke.io/gcp-service-account",
-    "azure.workload.identity/client-id",
-)
 
 
 # --------------------------------------------------------------------------- model
 
 
-def _finding(code: str, path: str, message: str, mark: Mark, anchor: str) -> Finding:
+def finding_at(code: str, path: str, message: str, mark: Mark, anchor: str) -> Finding:
     return Finding(code, path, message, line=mark[0], column=mark[1], anchor=anchor)
 
 
-def _file_objects(parsed: Any) -> list[Obj]:
+def file_objects(parsed: Any) -> list[Obj]:
     return objects_of(str(getattr(parsed, "path", "")), parsed)
 
 
-def _workload_containers(parsed: Any) -> Iterator[Container]:
+def workload_containers(parsed: Any) -> Iterator[Container]:
     """Complete containers only: a patch fragment lacks most keys by design."""
-    for obj in _file_objects(parsed):
+    for obj in file_objects(parsed):
         yield from (c for c in containers(obj) if not c.fragment)
 
 
@@ -96,10 +90,10 @@ def _which(missing: list[str]) -> str:
 @file_check(KIND, "K8S001")
 def resource_limits(parsed: Any) -> Iterator[Finding]:
     """A container without limits can eat its node; one finding per container says which lack."""
-    for c in _workload_containers(parsed):
+    for c in workload_containers(parsed):
         missing = _missing(dig(c.node, "resources", "limits"), ("cpu", "memory"))
         if missing:
-            yield _finding(
+            yield finding_at(
                 "K8S001",
                 c.owner.path,
                 f"{c.label()} has no {_which(missing)} limit",
@@ -111,12 +105,12 @@ def resource_limits(parsed: Any) -> Iterator[Finding]:
 @file_check(KIND, "K8S002")
 def resource_requests(parsed: Any) -> Iterator[Finding]:
     """A limit without a request becomes the request, so only a resource with neither counts."""
-    for c in _workload_containers(parsed):
+    for c in workload_containers(parsed):
         requests = dig(c.node, "resources", "requests")
         limits = dig(c.node, "resources", "limits")
         missing = [r for r in _missing(requests, ("cpu", "memory")) if _missing(limits, (r,))]
         if missing:
-            yield _finding(
+            yield finding_at(
                 "K8S002",
                 c.owner.path,
                 f"{c.label()} has no {_which(missing)} request",
@@ -135,9 +129,9 @@ def _long_running(c: Container) -> bool:
 @file_check(KIND, "K8S003")
 def liveness_probe(parsed: Any) -> Iterator[Finding]:
     """Without a liveness probe a hung process keeps its pod Running forever."""
-    for c in _workload_containers(parsed):
+    for c in workload_containers(parsed):
         if _long_running(c) and not isinstance(c.node.get("livenessProbe"), dict):
-            yield _finding(
+            yield finding_at(
                 "K8S003",
                 c.owner.path,
                 f"{c.label()} has no liveness probe",
@@ -164,7 +158,7 @@ def readiness_probe(results: Sequence[FileResult]) -> Iterator[Finding]:
         candidates = [c for c in app if has_ports(c)] or app
         for c in candidates:
             if not isinstance(c.node.get("readinessProbe"), dict):
-                yield _finding(
+                yield finding_at(
                     "K8S004",
                     obj.path,
                     f"{c.label()} receives traffic but has no readiness probe",
@@ -194,7 +188,7 @@ def single_replica(results: Sequence[FileResult]) -> Iterator[Finding]:
         else:
             msg = f"{obj.label()} runs a single replica"
             mark = obj.key_mark("spec", "replicas")
-        yield _finding("K8S005", obj.path, msg, mark, f"{obj.ident}:replicas")
+        yield finding_at("K8S005", obj.path, msg, mark, f"{obj.ident}:replicas")
 
 
 @repo_check("K8S013")
@@ -206,7 +200,7 @@ def api_without_hpa(results: Sequence[FileResult]) -> Iterator[Finding]:
             continue
         if runs_datastore(obj):
             continue
-        yield _finding(
+        yield finding_at(
             "K8S013",
             obj.path,
             f"{obj.label()} serves traffic but no HorizontalPodAutoscaler targets it",
@@ -227,212 +221,13 @@ def without_pdb(results: Sequence[FileResult]) -> Iterator[Finding]:
         replicated = isinstance(replicas, int) and not isinstance(replicas, bool) and replicas > 1
         if not (replicated or index.autoscaled(obj)) or index.has_pdb(obj):
             continue
-        yield _finding(
+        yield finding_at(
             "K8S014",
             obj.path,
             f"{obj.label()} has no PodDisruptionBudget selecting its pods",
             obj.key_mark("metadata", "name"),
             f"{obj.ident}:pdb",
         )
-
-
-# --------------------------------------------------------------------------- security context
-
-
-def _effective(c: Container, key: str) -> tuple[Any, Mark | None]:
-    """Container securityContext wins over the pod's; returns the value and where it is set."""
-    sc = c.security_context
-    if sc is not None and sc.get(key) is not None:
-        return sc[key], sc.key_mark(key)
-    pod_sc = c.pod_spec.get("securityContext")
-    if isinstance(pod_sc, YamlMap) and pod_sc.get(key) is not None:
-        return pod_sc[key], pod_sc.key_mark(key)
-    return None, None
-
-
-def _uid(value: Any) -> int | None:
-    """A UID written as a number or a quoted number; anything else is not a UID."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
-@file_check(KIND, "K8S006")
-def run_as_non_root(parsed: Any) -> Iterator[Finding]:
-    """Like kube-linter run-as-non-root: an explicit non-zero runAsUser is enough.
-
-    runAsNonRoot (container or pod level) also passes; runAsUser 0 fails
-    whatever runAsNonRoot says (the kubelet refuses the pair anyway).
-    """
-    for c in _workload_containers(parsed):
-        raw_user, user_mark = _effective(c, "runAsUser")
-        nonroot, nonroot_mark = _effective(c, "runAsNonRoot")
-        user = _uid(raw_user)
-        if user == 0:
-            msg = f"{c.label()} runs as root (runAsUser: 0)"
-            mark = user_mark or c.mark
-        elif (user is not None and user > 0) or nonroot is True:
-            continue
-        else:
-            msg = f"{c.label()} may run as root: runAsNonRoot is not true and runAsUser is not set"
-            mark = nonroot_mark or c.security_mark("runAsNonRoot")
-        yield _finding("K8S006", c.owner.path, msg, mark, c.anchor("runAsNonRoot"))
-
-
-@file_check(KIND, "K8S007")
-def privilege_escalation(parsed: Any) -> Iterator[Finding]:
-    """allowPrivilegeEscalation defaults to true, so only an explicit false passes (Polaris)."""
-    for c in _workload_containers(parsed):
-        sc = c.security_context
-        if sc is not None and sc.get("allowPrivilegeEscalation") is False:
-            continue
-        yield _finding(
-            "K8S007",
-            c.owner.path,
-            f"{c.label()} does not set allowPrivilegeEscalation: false",
-            c.security_mark("allowPrivilegeEscalation"),
-            c.anchor("allowPrivilegeEscalation"),
-        )
-
-
-@file_check(KIND, "K8S008")
-def privileged(parsed: Any) -> Iterator[Finding]:
-    """Patches count too: a patch that turns privileged on is exactly what to catch."""
-    for c in (c for obj in _file_objects(parsed) for c in containers(obj)):
-        sc = c.security_context
-        if sc is not None and sc.get("privileged") is True:
-            yield _finding(
-                "K8S008",
-                c.owner.path,
-                f"{c.label()} runs privileged",
-                sc.key_mark("privileged"),
-                c.anchor("privileged"),
-            )
-
-
-@file_check(KIND, "K8S015")
-def host_namespaces(parsed: Any) -> Iterator[Finding]:
-    for obj in _file_objects(parsed):
-        spec = pod_spec(obj)
-        if spec is None:
-            continue
-        for key in ("hostNetwork", "hostPID", "hostIPC"):
-            if spec.get(key) is True:
-                yield _finding(
-                    "K8S015",
-                    obj.path,
-                    f"{obj.label()} shares the node's namespace ({key}: true)",
-                    spec.key_mark(key),
-                    f"{obj.ident}:{key}",
-                )
-
-
-@file_check(KIND, "K8S016")
-def writable_root_fs(parsed: Any) -> Iterator[Finding]:
-    """Init containers are skipped: they run briefly, often to prepare files."""
-    for c in _workload_containers(parsed):
-        if c.init and not c.sidecar:
-            continue
-        sc = c.security_context
-        if sc is not None and sc.get("readOnlyRootFilesystem") is True:
-            continue
-        yield _finding(
-            "K8S016",
-            c.owner.path,
-            f"{c.label()} has a writable root filesystem (readOnlyRootFilesystem is not true)",
-            c.security_mark("readOnlyRootFilesystem"),
-            c.anchor("readOnlyRootFilesystem"),
-        )
-
-
-@repo_check("K8S017")
-def token_automount(results: Sequence[FileResult]) -> Iterator[Finding]:
-    """A mounted token is only needed when the service account is used.
-
-    Judged only when the answer is visible in the repository: the pod runs as
-    the "default" service account, or as one defined here. It passes when the
-    pod or its ServiceAccount disables automounting, when a RoleBinding or
-    ClusterRoleBinding binds that account, or when the account carries a
-    cloud workload-identity annotation (IRSA, GKE, Azure). A custom account
-    defined elsewhere is someone else's decision and is not reported.
-    """
-    index = Index.build(results)
-    defined: set[tuple[str | None, str]] = set()
-    used: set[tuple[str | None, str]] = set()
-    for sa in index.of_kind("ServiceAccount"):
-        defined.add((sa.namespace, sa.name))
-        annotations = dig(sa.node, "metadata", "annotations")
-        identity = isinstance(annotations, dict) and any(
-            a in annotations for a in _WORKLOAD_IDENTITY_ANNOTATIONS
-        )
-        if sa.node.get("automountServiceAccountToken") is False or identity:
-            used.add((sa.namespace, sa.name))
-    for rb in index.of_kind("RoleBinding", "ClusterRoleBinding"):
-        subjects = rb.node.get("subjects")
-        for s in subjects if isinstance(subjects, list) else []:
-            if isinstance(s, dict) and s.get("kind") == "ServiceAccount" and s.get("name"):
-                ns = s.get("namespace") or rb.namespace
-                used.add((str(ns) if ns else None, str(s["name"])))
-    for obj in index.objects:
-        spec = pod_spec(obj)
-        if spec is None or not complete(obj) or spec.get("automountServiceAccountToken") is False:
-            continue
-        sa_name = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
-        if sa_name != "default" and not _known(defined, obj.namespace, sa_name):
-            continue
-        if _known(used, obj.namespace, sa_name):
-            continue
-        mark = (
-            spec.key_mark("serviceAccountName")
-            if "serviceAccountName" in spec
-            else obj.key_mark(*POD_SPEC_PATHS[obj.kind])
-        )
-        yield _finding(
-            "K8S017",
-            obj.path,
-            f'{obj.label()} mounts the API token of service account "{sa_name}", '
-            "which nothing in the repository uses",
-            mark,
-            f"{obj.ident}:automountServiceAccountToken",
-        )
-
-
-def _known(pairs: set[tuple[str | None, str]], namespace: str | None, name: str) -> bool:
-    return any(
-        n == name and (ns is None or namespace is None or ns == namespace) for ns, n in pairs
-    )
-
-
-@file_check(KIND, "K8S018")
-def role_reads_all_secrets(parsed: Any) -> Iterator[Finding]:
-    """Read access to every Secret of a namespace (or the cluster) without resourceNames."""
-    for obj in _file_objects(parsed):
-        if obj.kind not in ("Role", "ClusterRole"):
-            continue
-        rules = obj.node.get("rules")
-        for i, rule in enumerate(rules if isinstance(rules, list) else []):
-            if not isinstance(rule, YamlMap) or rule.get("resourceNames"):
-                continue
-            groups = [str(g) for g in rule.get("apiGroups") or [""]]
-            resources = [str(r) for r in rule.get("resources") or []]
-            verbs = {str(v) for v in rule.get("verbs") or []}
-            if (
-                any(g in ("", "*") for g in groups)
-                and any(r in ("secrets", "*") for r in resources)
-                and verbs & _READ_VERBS
-            ):
-                yield _finding(
-                    "K8S018",
-                    obj.path,
-                    f"{obj.label()} grants {', '.join(sorted(verbs & _READ_VERBS))} "
-                    "on every Secret",
-                    rule.key_mark("resources") if "resources" in rule else rule.mark,
-                    f"{obj.ident}:rules[{i}]:secrets",
-                )
 
 
 # --------------------------------------------------------------------------- images
@@ -451,7 +246,7 @@ def image_tag(results: Sequence[FileResult]) -> Iterator[Finding]:
             if why is None or image_repo(image) in index.retagged:
                 continue
             detail = "uses the latest tag" if why == "latest" else "has no tag"
-            yield _finding(
+            yield finding_at(
                 "K8S009",
                 obj.path,
                 f'image "{image}" of {c.label()} {detail}',
@@ -470,7 +265,7 @@ def _secret_anchor(prefix: str, secret: str) -> str:
 @file_check(KIND, "K8S010")
 def literal_secrets(parsed: Any) -> Iterator[Finding]:
     """Credentials written into env values or ConfigMaps: both are plain text in git and etcd."""
-    for obj in _file_objects(parsed):
+    for obj in file_objects(parsed):
         for c in containers(obj):
             env = c.node.get("env")
             for item in env if isinstance(env, list) else []:
@@ -480,7 +275,7 @@ def literal_secrets(parsed: Any) -> Iterator[Finding]:
                 secret = literal_secret(name, item["value"])
                 if secret is None:
                     continue
-                yield _finding(
+                yield finding_at(
                     "K8S010",
                     obj.path,
                     f'env var "{name}" of {c.label()} holds a literal secret ({redact(secret)})',
@@ -495,7 +290,7 @@ def literal_secrets(parsed: Any) -> Iterator[Finding]:
                 secret = literal_secret(str(key), value)
                 if secret is None:
                     continue
-                yield _finding(
+                yield finding_at(
                     "K8S010",
                     obj.path,
                     f'key "{key}" of {obj.label()} holds a literal secret ({redact(secret)})',
@@ -526,7 +321,7 @@ def committed_secret(parsed: Any) -> Iterator[Finding]:
 
     Only key names are ever shown, never values.
     """
-    for obj in _file_objects(parsed):
+    for obj in file_objects(parsed):
         if obj.kind != "Secret" or obj.node.get("type") == "kubernetes.io/service-account-token":
             continue
         for field, encoded in (("data", True), ("stringData", False)):
@@ -536,7 +331,7 @@ def committed_secret(parsed: Any) -> Iterator[Finding]:
             keys = [str(k) for k, v in table.items() if _real_secret_value(v, encoded)]
             if not keys:
                 continue
-            yield _finding(
+            yield finding_at(
                 "K8S011",
                 obj.path,
                 f"{obj.label()} commits {len(keys)} value(s) in {field} ({', '.join(keys)})",
@@ -550,7 +345,7 @@ def committed_secret(parsed: Any) -> Iterator[Finding]:
 
 @file_check(KIND, "K8S012")
 def ingress_tls(parsed: Any) -> Iterator[Finding]:
-    for obj in _file_objects(parsed):
+    for obj in file_objects(parsed):
         if obj.kind != "Ingress":
             continue
         tls = dig(obj.node, "spec", "tls")
@@ -559,7 +354,7 @@ def ingress_tls(parsed: Any) -> Iterator[Finding]:
         annotations = dig(obj.node, "metadata", "annotations")
         if isinstance(annotations, dict) and any(a in annotations for a in _LB_TLS_ANNOTATIONS):
             continue
-        yield _finding(
+        yield finding_at(
             "K8S012",
             obj.path,
             f"{obj.label()} has no tls section, so it serves plain HTTP",

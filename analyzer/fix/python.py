@@ -5,15 +5,13 @@ change in a diff, not a reformatted module. All the edits of one file are made
 in one pass over the original tree, matched by the positions the scan
 reported (ast's lines and byte columns), so an edit never shifts another's
 target. Imports and the module logger are added once, where a person would
-put them: `import logging` among the standard-library imports, the logger
-right after the imports.
+put them (analyzer.fix.pyimports).
 """
 
 from __future__ import annotations
 
 import ast
 import re
-import sys
 from collections.abc import Sequence
 
 import libcst as cst
@@ -21,6 +19,18 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from analyzer.core.model import Finding
 from analyzer.fix.base import FileContext, FileFix, FixOptions, number
+from analyzer.fix.cstnodes import (
+    annotated_query,
+    append_arg,
+    is_pass,
+    keyword_of,
+    kwarg,
+    may_take_default,
+    newline,
+    query_call,
+    spaced_comma,
+)
+from analyzer.fix.pyimports import ensure_from_import, ensure_logger, logger_name
 from analyzer.fix.settings import SettingsIndex
 from analyzer.parsers.python import collect_imports
 
@@ -46,11 +56,11 @@ def fix(
     fixer = _Fixer(text, findings, options, settings)
     new = MetadataWrapper(module).visit(fixer)
     if fixer.needs_logger and fixer.logger is not None:
-        new = _ensure_logger(new, fixer.logger)
+        new = ensure_logger(new, fixer.logger)
     if fixer.needs_query:
-        new = _ensure_from_import(new, "fastapi", "Query")
+        new = ensure_from_import(new, "fastapi", "Query")
     for source, name in dict.fromkeys(fixer.imports):
-        new = _ensure_from_import(new, source, name)
+        new = ensure_from_import(new, source, name)
     gzip = [f for f in findings if f.code == "API006"]
     if gzip:
         new = _add_gzip(new, text, gzip, fixer)
@@ -83,7 +93,7 @@ class _Fixer(cst.CSTTransformer):
                 self.targets.setdefault((f.line, (f.column or 1) - 1), []).append(f)
         self.done: set[int] = set()
         self.reasons: dict[int, str] = {}
-        self.logger = _logger_name(text)
+        self.logger = logger_name(text)
         self.imports_sys = bool(_IMPORT_SYS.search(text))
         self.needs_logger = False
         self.needs_query = False
@@ -158,16 +168,16 @@ class _Fixer(cst.CSTTransformer):
             a.with_changes(
                 comma=cst.Comma(
                     whitespace_before=cst.SimpleWhitespace(""),
-                    whitespace_after=_newline(indent if i == len(args) - 1 else indent + "    "),
+                    whitespace_after=newline(indent if i == len(args) - 1 else indent + "    "),
                 )
             )
             for i, a in enumerate(args)
         ]
-        return after.with_changes(whitespace_before_args=_newline(indent + "    "), args=laid)
+        return after.with_changes(whitespace_before_args=newline(indent + "    "), args=laid)
 
     def _timeout(self, call: cst.Call, findings: list[Finding]) -> cst.Call:
         value = cst.parse_expression(number(self.options.timeout))
-        existing = next((a for a in call.args if _kw(a) == "timeout"), None)
+        existing = next((a for a in call.args if keyword_of(a) == "timeout"), None)
         anchors = {f.anchor for f in findings}
         if existing is not None and all(a.endswith(":none") for a in anchors):
             self._mark(findings)
@@ -179,7 +189,7 @@ class _Fixer(cst.CSTTransformer):
             for a in anchors
         ):
             self._mark(findings)
-            return call.with_changes(args=_append_arg(call.args, _kwarg("timeout", value)))
+            return call.with_changes(args=append_arg(call.args, kwarg("timeout", value)))
         if existing is None and anchors == {"timeout:aiohttp.ClientSession"}:
             return self._aiohttp_timeout(call, findings, value)
         if anchors == {"timeout:twilio.rest.Client"}:
@@ -199,9 +209,9 @@ class _Fixer(cst.CSTTransformer):
         else:  # imported under another name: which module it came from is not visible here
             self._skip(findings, "ClientSession is imported under another name")
             return call
-        arg = _kwarg("timeout", cst.Call(timeout, args=[_kwarg("total", value)]))
+        arg = kwarg("timeout", cst.Call(timeout, args=[kwarg("total", value)]))
         self._mark(findings)
-        return call.with_changes(args=_append_arg(call.args, arg))
+        return call.with_changes(args=append_arg(call.args, arg))
 
     def _twilio_timeout(
         self, call: cst.Call, findings: list[Finding], value: cst.BaseExpression
@@ -212,10 +222,10 @@ class _Fixer(cst.CSTTransformer):
         if len(positional) >= _TWILIO_HTTP_CLIENT_POSITION or any(a.star for a in call.args):
             self._skip(findings, "the Client's arguments may already reach `http_client`")
             return call
-        client = cst.Call(cst.Name("TwilioHttpClient"), args=[_kwarg("timeout", value)])
+        client = cst.Call(cst.Name("TwilioHttpClient"), args=[kwarg("timeout", value)])
         self.imports.append(("twilio.http.http_client", "TwilioHttpClient"))
         self._mark(findings)
-        return call.with_changes(args=_append_arg(call.args, _kwarg("http_client", client)))
+        return call.with_changes(args=append_arg(call.args, kwarg("http_client", client)))
 
     def _print(self, call: cst.Call, findings: list[Finding]) -> cst.BaseExpression:
         if not (isinstance(call.func, cst.Name) and call.func.value == "print"):
@@ -223,9 +233,9 @@ class _Fixer(cst.CSTTransformer):
         if self.logger is None:
             self._skip(findings, "the module binds `logger` to something else")
             return call
-        stream = next((a.value for a in call.args if _kw(a) == "file"), None)
+        stream = next((a.value for a in call.args if keyword_of(a) == "file"), None)
         level = self._print_level(stream)
-        args = [a for a in call.args if _kw(a) not in ("flush", "file")]
+        args = [a for a in call.args if keyword_of(a) not in ("flush", "file")]
         if level is None or not args or any(a.keyword is not None or a.star for a in args):
             self._skip(findings, "print() with sep=/end=/file= or unpacking is left for a person")
             return call
@@ -237,7 +247,7 @@ class _Fixer(cst.CSTTransformer):
                 func=func, args=[args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
             )
         fmt = cst.Arg(cst.SimpleString('"' + " ".join(["%s"] * len(args)) + '"'))
-        return call.with_changes(func=func, args=_append_arg([fmt], *args))
+        return call.with_changes(func=func, args=append_arg([fmt], *args))
 
     def _print_level(self, stream: cst.BaseExpression | None) -> str | None:
         """`info` for standard output; `warning` for standard error, where diagnostics go
@@ -257,7 +267,7 @@ class _Fixer(cst.CSTTransformer):
         """The flag read from the module's settings when they declare it, else plain `False`."""
         args = []
         for a in call.args:
-            name = _kw(a)
+            name = keyword_of(a)
             if name in _DEBUG_FLAGS and isinstance(a.value, cst.Name) and a.value.value == "True":
                 read = self.settings.expression(name, line) if self.settings else None
                 a = a.with_changes(value=cst.parse_expression(read or "False"))
@@ -290,7 +300,7 @@ class _Fixer(cst.CSTTransformer):
         self.needs_logger = True
         log = cst.parse_statement(f"{self.logger}.exception({_LOG_MESSAGE})\n")
         body = list(updated.body.body)
-        if len(body) == 1 and _is_pass(body[0]):
+        if len(body) == 1 and is_pass(body[0]):
             first = body[0]
             assert isinstance(first, cst.SimpleStatementLine)
             body = [log.with_changes(leading_lines=first.leading_lines)]
@@ -306,7 +316,7 @@ class _Fixer(cst.CSTTransformer):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._defs.append(self.bounded)
-        self.may_default.update(id(p) for p in _may_take_default(node.params))
+        self.may_default.update(id(p) for p in may_take_default(node.params))
 
     def leave_FunctionDef(
         self, original: cst.FunctionDef, updated: cst.FunctionDef
@@ -348,13 +358,13 @@ class _Fixer(cst.CSTTransformer):
                 whitespace_after_param=cst.SimpleWhitespace(""),
                 comma=cst.Comma(
                     whitespace_before=cst.SimpleWhitespace(""),
-                    whitespace_after=_newline(indent if i == len(items) - 1 else indent + "    "),
+                    whitespace_after=newline(indent if i == len(items) - 1 else indent + "    "),
                 ),
             )
             for i, p in enumerate(items)
         ]
         return updated.with_changes(
-            whitespace_before_params=_newline(indent + "    "),
+            whitespace_before_params=newline(indent + "    "),
             params=params.with_changes(params=laid),
         )
 
@@ -366,12 +376,12 @@ class _Fixer(cst.CSTTransformer):
         default = updated.default
         if isinstance(default, cst.Integer):
             bound = max(bound, int(default.value))
-        le = _kwarg("le", cst.Integer(str(bound)))
-        query = _query_call(default) or _annotated_query(updated.annotation)
+        le = kwarg("le", cst.Integer(str(bound)))
+        query = query_call(default) or annotated_query(updated.annotation)
         self.bounded += 1
         if query is not None:
             self._mark(found)
-            patched = query.with_changes(args=_append_arg(query.args, le))
+            patched = query.with_changes(args=append_arg(query.args, le))
             return cst.ensure_type(updated.deep_replace(query, patched), cst.Param)
         if default is None and id(original) not in self.may_default:
             self._skip(found, "a required parameter followed by ones without a default")
@@ -379,7 +389,7 @@ class _Fixer(cst.CSTTransformer):
         self._mark(found)
         self.needs_query = True
         first = default if default is not None else cst.Ellipsis()  # `...`: still required
-        call = cst.Call(cst.Name("Query"), args=[cst.Arg(first, comma=_comma()), le])
+        call = cst.Call(cst.Name("Query"), args=[cst.Arg(first, comma=spaced_comma()), le])
         if default is None:  # `limit: int` -> `limit: int = Query(..., le=100)`
             return updated.with_changes(
                 default=call,
@@ -419,7 +429,7 @@ def _add_gzip(module: cst.Module, text: str, findings: list[Finding], fixer: _Fi
         fixer._skip(findings, "the app's `FastAPI(...)` assignment is not in this file")
         return module
     fixer._mark(findings)
-    return _ensure_from_import(new, adder.source, "GZipMiddleware")
+    return ensure_from_import(new, adder.source, "GZipMiddleware")
 
 
 class _GZip(cst.CSTTransformer):
@@ -475,308 +485,3 @@ class _GZip(cst.CSTTransformer):
         resolved = self.imports.get(head, head) + (f".{rest}" if rest else "")
         source = _APP_CLASSES.get(resolved)
         return (target.value, source) if source else None
-
-
-# ---------------------------------------------------------------------- helpers
-
-
-def _kw(arg: cst.Arg) -> str | None:
-    return arg.keyword.value if arg.keyword is not None else None
-
-
-def _comma() -> cst.Comma:
-    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-
-
-def _kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(
-        value=value,
-        keyword=cst.Name(name),
-        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-    )
-
-
-def _append_arg(args: Sequence[cst.Arg], *new: cst.Arg) -> list[cst.Arg]:
-    """Append arguments the way the call is written (one line, or one per line with a trailing comma)."""
-    out = list(args)
-    for arg in new:
-        if not out:
-            out.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
-            continue
-        last = out[-1]
-        between = next((a.comma for a in out[:-1] if isinstance(a.comma, cst.Comma)), _comma())
-        if isinstance(last.comma, cst.Comma):  # a trailing comma: keep it trailing
-            out[-1] = last.with_changes(comma=between)
-            out.append(arg.with_changes(comma=last.comma))
-        else:
-            out[-1] = last.with_changes(comma=between)
-            out.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
-    return out
-
-
-def _newline(to: str) -> cst.ParenthesizedWhitespace:
-    """A line break inside brackets, the next line starting with `to`."""
-    return cst.ParenthesizedWhitespace(
-        first_line=cst.TrailingWhitespace(),
-        empty_lines=[],
-        indent=False,
-        last_line=cst.SimpleWhitespace(to),
-    )
-
-
-def _may_take_default(params: cst.Parameters) -> list[cst.Param]:
-    """Required parameters that can be given a default and keep the signature valid:
-    keyword-only ones, and positional ones with no required parameter after them."""
-    out = list(params.kwonly_params)
-    for p in reversed(params.params):
-        if p.default is not None:
-            continue
-        if any(q.default is None for q in params.params[params.params.index(p) + 1 :]):
-            break
-        out.append(p)
-    return out
-
-
-def _is_query(node: cst.BaseExpression | None) -> bool:
-    func = node.func if isinstance(node, cst.Call) else None
-    return (isinstance(func, cst.Name) and func.value == "Query") or (
-        isinstance(func, cst.Attribute) and func.attr.value == "Query"
-    )
-
-
-def _query_call(node: cst.BaseExpression | None) -> cst.Call | None:
-    return node if isinstance(node, cst.Call) and _is_query(node) else None
-
-
-def _annotated_query(annotation: cst.Annotation | None) -> cst.Call | None:
-    sub = annotation.annotation if annotation is not None else None
-    if not isinstance(sub, cst.Subscript):
-        return None
-    for element in sub.slice:
-        index = element.slice
-        if isinstance(index, cst.Index) and _is_query(index.value):
-            return index.value  # type: ignore[return-value]
-    return None
-
-
-def _is_pass(stmt: cst.BaseStatement) -> bool:
-    return isinstance(stmt, cst.SimpleStatementLine) and all(
-        isinstance(s, cst.Pass) for s in stmt.body
-    )
-
-
-def _logger_name(text: str) -> str | None:
-    """The module's logger: an existing `x = logging.getLogger(...)`, else `logger` when free."""
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError:
-        return None
-    bound: set[str] = set()
-    for stmt in module.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                target = small.targets[0].target
-                if isinstance(target, cst.Name):
-                    if _is_get_logger(small.value):
-                        return target.value
-                    bound.add(target.value)
-            elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
-                small.names, cst.ImportStar
-            ):
-                bound.update(
-                    (
-                        cst.helpers.get_full_name_for_node(a.asname.name)
-                        if a.asname
-                        else cst.helpers.get_full_name_for_node(a.name)
-                    )
-                    or ""
-                    for a in small.names
-                )
-    return None if "logger" in bound else "logger"
-
-
-def _is_get_logger(value: cst.BaseExpression) -> bool:
-    if not isinstance(value, cst.Call):
-        return False
-    name = cst.helpers.get_full_name_for_node(value.func) or ""
-    return name in ("logging.getLogger", "getLogger")
-
-
-# ---------------------------------------------------------------------- imports
-
-
-def _import_top(stmt: cst.BaseStatement) -> str | None:
-    """The top-level module a plain import line imports (`os` for `from os.path import x`)."""
-    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
-        return None
-    small = stmt.body[0]
-    if isinstance(small, cst.Import):
-        return (cst.helpers.get_full_name_for_node(small.names[0].name) or "").split(".")[0]
-    if isinstance(small, cst.ImportFrom):
-        if small.relative:
-            return "."
-        return (cst.helpers.get_full_name_for_node(small.module) or "").split(".")[0]  # type: ignore[arg-type]
-    return None
-
-
-def _header(body: Sequence[cst.BaseStatement]) -> tuple[int, int]:
-    """(start, end) of the leading import block, after any docstring."""
-    start = 0
-    if body and isinstance(body[0], cst.SimpleStatementLine):
-        first = body[0].body[0]
-        if isinstance(first, cst.Expr) and isinstance(
-            first.value, (cst.SimpleString, cst.ConcatenatedString)
-        ):
-            start = 1
-    end = start
-    while end < len(body) and _import_top(body[end]) is not None:
-        end += 1
-    return start, end
-
-
-def _has_import_logging(body: Sequence[cst.BaseStatement]) -> bool:
-    for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Import) and any(
-                    a.asname is None and cst.helpers.get_full_name_for_node(a.name) == "logging"
-                    for a in small.names
-                ):
-                    return True
-    return False
-
-
-def _blank(n: int = 1) -> list[cst.EmptyLine]:
-    return [cst.EmptyLine() for _ in range(n)]
-
-
-def _ensure_logger(module: cst.Module, name: str) -> cst.Module:
-    body = list(module.body)
-    start, end = _header(body)
-    if not _has_import_logging(body):
-        new = cst.parse_statement("import logging\n")
-        tops = [(i, _import_top(body[i]) or "") for i in range(start, end)]
-        std = [(i, t) for i, t in tops if t in sys.stdlib_module_names and t != "__future__"]
-        later = [i for i, t in std if t > "logging"]
-        others = [i for i, t in tops if t != "__future__"]
-        if later:
-            at = later[0]
-            new = new.with_changes(leading_lines=body[at].leading_lines)
-            body[at] = body[at].with_changes(leading_lines=())
-        elif std:
-            at = std[-1][0] + 1
-        elif others:
-            at = others[0]
-            new = new.with_changes(leading_lines=body[at].leading_lines)
-            body[at] = body[at].with_changes(leading_lines=_blank())
-        elif end > start:  # only `from __future__` imports
-            at = end
-            new = new.with_changes(leading_lines=_blank())
-        else:
-            at = start
-            lead = body[at].leading_lines if at < len(body) else ()
-            new = new.with_changes(leading_lines=_blank() if start else lead)
-            if at < len(body):
-                body[at] = body[at].with_changes(leading_lines=())
-        body.insert(at, new)
-        end += 1
-    if _logger_name(cst.Module(body=body).code) == name and not _defines(body, name):
-        assign = cst.parse_statement(f"{name} = logging.getLogger(__name__)\n")
-        body.insert(end, assign.with_changes(leading_lines=_blank()))
-        if end + 1 < len(body):
-            nxt = body[end + 1]
-            want = 2 if isinstance(nxt, (cst.FunctionDef, cst.ClassDef)) else 1
-            lead = list(nxt.leading_lines)
-            blanks = _leading_blanks(lead)
-            if blanks < want:
-                body[end + 1] = nxt.with_changes(leading_lines=_blank(want - blanks) + lead)
-    return module.with_changes(body=body)
-
-
-def _leading_blanks(lines: list[cst.EmptyLine]) -> int:
-    n = 0
-    for line in lines:
-        if line.comment is not None:
-            break
-        n += 1
-    return n
-
-
-def _defines(body: Sequence[cst.BaseStatement], name: str) -> bool:
-    for stmt in body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if isinstance(small, cst.Assign) and any(
-                    isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets
-                ):
-                    return True
-    return False
-
-
-def _ensure_from_import(module: cst.Module, source: str, name: str) -> cst.Module:
-    body = list(module.body)
-    for i, stmt in enumerate(body):
-        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
-            continue
-        small = stmt.body[0]
-        if (
-            isinstance(small, cst.ImportFrom)
-            and not small.relative
-            and cst.helpers.get_full_name_for_node(small.module) == source  # type: ignore[arg-type]
-            and not isinstance(small.names, cst.ImportStar)
-        ):
-            names = list(small.names)
-            if any(
-                a.asname is None and cst.helpers.get_full_name_for_node(a.name) == name
-                for a in names
-            ):
-                return module
-            pos = next(
-                (
-                    k
-                    for k, a in enumerate(names)
-                    if (cst.helpers.get_full_name_for_node(a.name) or "") > name
-                ),
-                len(names),
-            )
-            alias = cst.ImportAlias(cst.Name(name))
-            if pos < len(names):
-                comma = (
-                    names[pos - 1].comma
-                    if pos > 0 and isinstance(names[pos - 1].comma, cst.Comma)
-                    else _comma()
-                )
-                names.insert(pos, alias.with_changes(comma=comma))
-            else:
-                between = next(
-                    (a.comma for a in names[:-1] if isinstance(a.comma, cst.Comma)), _comma()
-                )
-                last = names[-1]
-                names[-1] = last.with_changes(comma=between)
-                names.append(alias.with_changes(comma=last.comma))
-            body[i] = stmt.with_changes(body=[small.with_changes(names=names)])
-            return module.with_changes(body=body)
-    start, end = _header(body)
-    new = cst.parse_statement(f"from {source} import {name}\n")
-    top = source.split(".")[0]
-    same = [i for i in range(start, end) if _import_top(body[i]) == top]
-    later = [i for i in same if _from_module(body[i]) > source]
-    if later:  # sorted among the imports of the same package, as isort would
-        at = later[0]
-        new = new.with_changes(leading_lines=body[at].leading_lines)
-        body[at] = body[at].with_changes(leading_lines=())
-        body.insert(at, new)
-    else:
-        body.insert(same[-1] + 1 if same else end, new)
-    return module.with_changes(body=body)
-
-
-def _from_module(stmt: cst.BaseStatement) -> str:
-    """The module of a `from x import y` line; "" for other lines (`import x` sorts first)."""
-    if isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.ImportFrom):
-        small = stmt.body[0]
-        if small.module is not None and not small.relative:
-            return cst.helpers.get_full_name_for_node(small.module) or ""
-    return ""

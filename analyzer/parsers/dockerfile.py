@@ -1,5 +1,7 @@
 """Dockerfiles as instructions and stages, with exact lines and columns.
 
+Kept whole (about 540 lines): one tokenizer and the stage model its single pass builds.
+
 We tokenize ourselves instead of using the `dockerfile-parse` package: it
 drops columns, does not keep the physical line of each continuation piece,
 knows nothing of heredocs, and expands variables in ways that hide what the

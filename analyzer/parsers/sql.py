@@ -1,5 +1,8 @@
 """SQL migrations as a list of schema operations, parsed by PostgreSQL's own grammar.
 
+Kept whole (about 600 lines): one parser, whose statement readers and history share pglast's
+node types and are read together.
+
 We use `pglast`, which embeds libpg_query (the parser of the PostgreSQL server
 itself), rather than `sqlglot`: Supabase is PostgreSQL, and the statements the
 rules are about (`CREATE POLICY`, `ALTER TABLE ... ENABLE ROW LEVEL SECURITY`,
