@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from analyzer.core.model import Finding
-from analyzer.facts.kubernetes import image_unpinned, selector_matches
+from analyzer.facts.images import floating_in_kubernetes
+from analyzer.facts.kubernetes import selector_matches
 from analyzer.pipeline.scan import scan
 from tests.conftest import run_cli, write_tree
 
@@ -465,9 +466,9 @@ def test_selector_matching() -> None:
 
 
 def test_image_pinning() -> None:
-    assert image_unpinned("nginx") == "untagged"
-    assert image_unpinned("registry.local:5000/acme/api") == "untagged"
-    assert image_unpinned("ghcr.io/acme/api:latest") == "latest"
-    assert image_unpinned("registry.local:5000/acme/api:1.4.2") is None
-    assert image_unpinned("ghcr.io/acme/api@sha256:" + "a" * 64) is None
-    assert image_unpinned("${IMAGE}") is None
+    assert floating_in_kubernetes("nginx") == "untagged"
+    assert floating_in_kubernetes("registry.local:5000/acme/api") == "untagged"
+    assert floating_in_kubernetes("ghcr.io/acme/api:latest") == "latest"
+    assert floating_in_kubernetes("registry.local:5000/acme/api:1.4.2") is None
+    assert floating_in_kubernetes("ghcr.io/acme/api@sha256:" + "a" * 64) is None
+    assert floating_in_kubernetes("${IMAGE}") is None

@@ -37,10 +37,12 @@ from urllib.parse import urlsplit
 from analyzer.checks.registry import repo_check
 from analyzer.core.model import FileResult, Finding
 from analyzer.core.vocabulary import ALL
-from analyzer.facts.compose import env_names, image_name, services_of
+from analyzer.facts.compose import env_names, services_of
 from analyzer.facts.datastores import (
     DRIVERS,
 )
+from analyzer.facts.images import image_name
+from analyzer.facts.images import image_name as short_image_name
 from analyzer.facts.kubernetes import containers
 from analyzer.facts.settings import (
     ClassInfo,
@@ -52,7 +54,6 @@ from analyzer.facts.workloads import (
     container_runs_code,
     kubernetes_objects,
     service_runs_code,
-    short_image_name,
 )
 from analyzer.parsers.dockerfile import Dockerfile, env_pairs
 from analyzer.parsers.envfile import EnvFile

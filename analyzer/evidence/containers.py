@@ -14,7 +14,8 @@ from typing import Any
 
 from analyzer.core.model import SCOPE, Evidence
 from analyzer.evidence.core import detector
-from analyzer.facts.compose import cpu_limited, image_name, memory_limited, one_shot
+from analyzer.facts.compose import cpu_limited, memory_limited, one_shot
+from analyzer.facts.images import image_name
 from analyzer.facts.repo import RepoView
 from analyzer.parsers.yamlfile import dig
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.core.model import FileResult
-from analyzer.facts.compose import Service, env_items, image_name, services_of
+from analyzer.facts.compose import Service, env_items, services_of
+from analyzer.facts.images import image_name
 from analyzer.facts.kubernetes import Container, Index, Obj, containers, objects_of
 from analyzer.parsers.dockerfile import env_pairs
 from analyzer.parsers.yamlfile import YamlFile
@@ -127,10 +128,6 @@ _THIRD_PARTY = re.compile(
 _CODE_COMMAND = re.compile(r"\b(?:uvicorn|gunicorn|hypercorn|celery|rq|arq|dramatiq|python3?)\b")
 
 
-def short_image_name(image: str) -> str:
-    return image_name(image).rsplit("/", 1)[-1]
-
-
 def built_images(results: Sequence[FileResult]) -> set[str]:
     """Images built from the repository's Dockerfiles by compose (`build:` with `image:`)."""
     out = set()
@@ -159,7 +156,7 @@ def container_runs_code(c: Container, code_images: set[str]) -> bool:
     # An image of the team's own registry path (`ghcr.io/acme/api`), not a public one.
     vendor = re.search(r"(?:^|/)(?:bitnami|library|prom|grafana|otel|jaegertracing|"
                        r"curlimages|supabase|minio|hashicorp)/", image)  # fmt: skip
-    return "/" in image and not vendor and not _THIRD_PARTY.match(short_image_name(image))
+    return "/" in image and not vendor and not _THIRD_PARTY.match(image_name(image))
 
 
 def kubernetes_objects(results: Sequence[FileResult]) -> list[Obj]:
