@@ -263,6 +263,7 @@ dockerish = st.lists(
 @given(text=st.one_of(dockerish, st.text(max_size=300)))
 def test_parser_never_crashes(text: str) -> None:
     from analyzer.checks import dockerfile as checks
+    from analyzer.checks.dockerfile_packages import unpinned_package_install
 
     try:
         df = parse(SourceFile("Dockerfile", "dockerfile", text))
@@ -276,7 +277,7 @@ def test_parser_never_crashes(text: str) -> None:
     for fn in (
         checks.runs_as_root, checks.unpinned_base_image, checks.literal_secret_in_env_or_arg,
         checks.secret_build_arg, checks.add_remote_url, checks.curl_pipe_shell,
-        checks.reload_in_command, checks.debug_in_image, checks.unpinned_package_install,
+        checks.reload_in_command, checks.debug_in_image, unpinned_package_install,
         checks.api_and_worker_together,
     ):  # fmt: skip
         list(fn(df))

@@ -5,10 +5,13 @@ import importlib
 DOMAINS = (
     "meta",
     "dockerfile",
+    "dockerfile_deployed",
+    "dockerfile_packages",
     "compose",
     "kubernetes",
     "secrets",
     "fastapi",
+    "serving",
     "python_code",
     "sql",
     "supabase",
@@ -17,6 +20,7 @@ DOMAINS = (
     "workflows",
     "repository",
     "judge",
+    "environment",
 )
 
 for _name in DOMAINS:

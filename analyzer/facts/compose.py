@@ -1,6 +1,4 @@
-"""Compose files as Compose reads them: services with same-file `extends:` applied, `${VAR}`
-interpolation, and the settings several rules ask about (limits, restart, healthcheck,
-logging, published ports), each read one way for every rule."""
+"""TODO docstring."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""Kubernetes manifests as objects and containers, and the repository's objects as one index,
-so rules that relate an object to another (an HPA, a PDB, a Service, a kustomization) find it
-in whichever file it is."""
+"""TODO docstring."""
 
 from __future__ import annotations
 
