@@ -20,7 +20,7 @@ from analyzer.checks.registry import repo_check
 from analyzer.core.model import FileResult, Finding
 from analyzer.facts.fastapi import AppModel
 from analyzer.facts.routes import app_model
-from analyzer.facts.workloads import Run, Workload, Workloads, workloads
+from analyzer.facts.workloads import Run, Workloads, workloads
 
 _SERVER = re.compile(r"(?:^|/)(?:uvicorn|gunicorn|hypercorn|granian|fastapi)$")
 
@@ -117,23 +117,17 @@ def _probes(view: Workloads) -> Iterator[Probe]:
     The container itself stands for its command when no liveness or readiness probe is an
     HTTP check, so the worker count is still compared with the CPU limit.
     """
-    for w in view.kubernetes:
-        if not w.init:
-            yield from _container_probes(view, w, "{kind} of {label}", "{label}")
-    for w in view.compose:
-        yield from _container_probes(view, w, "healthcheck of {label}", "{label}")
-
-
-def _container_probes(view: Workloads, w: Workload, probe: str, bare: str) -> Iterator[Probe]:
-    server = _server(view.run(w))
-    for p in w.probes:
-        if p.http_path is not None:
-            what = probe.format(kind=p.kind, label=w.label)
-            yield Probe(p.path, *p.mark, p.http_path, p.port, what, server, w.cpu)
-    http = any(p.http and p.kind in ("livenessProbe", "readinessProbe") for p in w.probes)
-    checked = http if w.platform == "kubernetes" else bool(w.probes)
-    if server is not None and not checked:
-        yield Probe(w.path, *w.mark, "", None, bare.format(label=w.label), server, w.cpu)
+    for w in (*view.kubernetes, *view.compose):
+        if w.init:
+            continue
+        server = _server(view.run(w))
+        for p in w.probes:
+            if p.http_path is not None:
+                what = f"{p.kind} of {w.label}"
+                yield Probe(p.path, *p.mark, p.http_path, p.port, what, server, w.cpu)
+        http = any(p.http and p.kind != "startupProbe" for p in w.probes)
+        if server is not None and not http:
+            yield Probe(w.path, *w.mark, "", None, w.label, server, w.cpu)
 
 
 def _path_regex(template: str) -> re.Pattern[str]:

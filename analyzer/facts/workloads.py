@@ -10,8 +10,9 @@ Which Dockerfile builds a container's image is read where the repository says so
 `build:` (context and dockerfile), and for any other container the image names that compose
 (`build:` with `image:`) and skaffold artifacts give their Dockerfiles. A Kubernetes container
 of the team's own image is taken to run the repository's only Dockerfile when nothing names
-any image and that is the only image it deploys; otherwise it is left unmatched rather than
-matched to a Dockerfile that builds something else (a frontend container to the API's image).
+that Dockerfile for an image and it is the only such image deployed; otherwise it is left
+unmatched rather than matched to a Dockerfile that builds something else (a frontend
+container to the API's image).
 """
 
 from __future__ import annotations
@@ -436,8 +437,9 @@ def _only_image(
 ) -> Iterator[Workload]:
     """Match the team's containers to the one image the repository builds, when unambiguous.
 
-    Only when no Dockerfile is named by any image and every such container runs the same
-    image: a second image (a frontend built elsewhere) could be any of them.
+    Only when the repository's one production Dockerfile is not named for some image, and
+    the unmatched containers of the team's own images all run the same image: with a second
+    image (a frontend built elsewhere) either could be the one built here.
     """
     built = [i.path for i in images.values() if i.production]
     candidates = [w for w in k8s if w.dockerfile is None and w.runs_code and w.image]
