@@ -483,3 +483,24 @@ services:
         }
     notes = {f.path: f.message for f in found if f.code == "CMP010"}
     assert "its service relies" in notes["compose.override.yml"]
+
+
+def test_every_datastore_image_is_judged_for_published_ports(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        {
+            "docker-compose.yml": """\
+services:
+  etcd:
+    image: quay.io/coreos/etcd:v3.5.13
+    ports: ["2379:2379"]
+  mongo:
+    image: mongodb/mongodb-community-server:7.0-ubi8
+    ports: ["27018:27017"]
+  api:
+    image: ghcr.io/acme/api:1.4.2
+    ports: ["8000:8000"]
+""",
+        },
+    )
+    assert services_flagged(found, "CMP005") == {"etcd", "mongo"}

@@ -262,6 +262,7 @@ dockerish = st.lists(
 @given(text=st.one_of(dockerish, st.text(max_size=300)))
 def test_parser_never_crashes(text: str) -> None:
     from analyzer.checks import dockerfile as checks
+    from analyzer.checks.dockerfile_packages import unpinned_package_install
 
     try:
         df = parse(SourceFile("Dockerfile", "dockerfile", text))
@@ -275,7 +276,7 @@ def test_parser_never_crashes(text: str) -> None:
     for fn in (
         checks.runs_as_root, checks.unpinned_base_image, checks.literal_secret_in_env_or_arg,
         checks.secret_build_arg, checks.add_remote_url, checks.curl_pipe_shell,
-        checks.reload_in_command, checks.debug_in_image, checks.unpinned_package_install,
+        checks.reload_in_command, checks.debug_in_image, unpinned_package_install,
         checks.api_and_worker_together,
     ):  # fmt: skip
         list(fn(df))
@@ -360,3 +361,98 @@ def test_compose_build_with_a_custom_dockerfile_path_counts_as_healthchecked(
         },
     )
     assert not [f for f in scan(tmp_path).findings if f.code == "DF003"]
+
+
+# --------------------------------------------------------------------------- the image's command
+
+APP = 'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/health")\ndef health() -> dict:\n    return {}\n'
+
+
+def _judged(root: Path, *codes: str) -> set[tuple[str, str, int | None]]:
+    return {(f.code, f.path, f.line) for f in scan(root).findings if f.code in codes}
+
+
+def test_every_reader_sees_the_command_the_final_stage_inherits(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/main.py": APP,
+            "Dockerfile": (
+                "FROM python:3.12-slim AS base\n"
+                "WORKDIR /app\n"
+                'CMD ["gunicorn", "app.main:app", "--workers", "9", "--bind", "0.0.0.0:8080"]\n'
+                "\n"
+                "FROM base AS final\n"
+                "COPY . /app\n"
+            ),
+            "docker-compose.yml": (
+                "services:\n  api:\n    build: .\n    cpus: 1\n    healthcheck:\n"
+                '      test: ["CMD", "curl", "-f", "http://localhost:8000/health"]\n'
+            ),
+        },
+    )
+    assert _judged(tmp_path, "API018", "API019", "DF010") == {
+        ("API018", "docker-compose.yml", 6),
+        ("API019", "Dockerfile", 3),
+    }
+    workers = [e for e in scan(tmp_path).evidence if e.item_id == "BACKEND-5"]
+    assert [(e.path, e.line) for e in workers] == [("Dockerfile", 3)]
+
+
+def test_a_later_entrypoint_drops_the_inherited_cmd(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "Dockerfile": (
+                "FROM python:3.12-slim AS base\n"
+                'CMD ["uvicorn", "app.main:app", "--reload"]\n'
+                "FROM base\n"
+                'ENTRYPOINT ["/docker-entrypoint.sh"]\n'
+            ),
+        },
+    )
+    assert _judged(tmp_path, "DF008", "DF010") == set()
+
+
+def test_a_manifest_command_is_appended_to_the_image_entrypoint(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "app/main.py": APP,
+            "Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["uvicorn", "app.main:app"]\n',
+            "docker-compose.yml": (
+                'services:\n  api:\n    build: .\n    command: ["--port", "9000"]\n'
+                "    healthcheck:\n"
+                '      test: ["CMD", "curl", "-f", "http://localhost:8000/health"]\n'
+            ),
+            "k8s/api.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n"
+                "  template:\n    spec:\n      containers:\n        - name: api\n"
+                "          image: ghcr.io/acme/api:1.0.0\n"
+                '          args: ["--port", "9001"]\n'
+                "          readinessProbe: {httpGet: {path: /health, port: 8000}}\n"
+            ),
+        },
+    )
+    found = {(f.code, f.path, f.line): f.message for f in scan(tmp_path).findings}
+    assert "listens on port 9000" in found["API018", "docker-compose.yml", 6]
+    assert "listens on port 9001" in found["API018", "k8s/api.yaml", 11]
+
+
+def test_containers_of_another_image_are_not_given_the_only_dockerfile(tmp_path: Path) -> None:
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - name: {name}\n"
+        "          image: ghcr.io/acme/{name}:1.0.0\n"
+        "          readinessProbe: {{httpGet: {{path: /health, port: {port}}}}}\n"
+    )
+    files = {
+        "app/main.py": APP,
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app.main:app", "--port", "8000"]\n',
+        "k8s/api.yaml": deployment.format(name="api", port=8080),
+    }
+    write_tree(tmp_path, files)
+    assert _judged(tmp_path, "API018") == {("API018", "k8s/api.yaml", 10)}
+    # a second image of the team's own: either container may be the one built here
+    write_tree(tmp_path, {"k8s/web.yaml": deployment.format(name="web", port=80)})
+    assert _judged(tmp_path, "API018") == set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.checks.fastapi import server_command
+from analyzer.checks.serving import server_command
 from analyzer.pipeline.scan import scan
 from tests.conftest import write_tree
 

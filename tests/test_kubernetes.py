@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from analyzer.core.model import Finding
-from analyzer.facts.kubernetes import image_unpinned, selector_matches
+from analyzer.facts.images import floating_in_kubernetes
+from analyzer.facts.kubernetes import selector_matches
 from analyzer.pipeline.scan import scan
 from tests.conftest import run_cli, write_tree
 
@@ -465,9 +466,28 @@ def test_selector_matching() -> None:
 
 
 def test_image_pinning() -> None:
-    assert image_unpinned("nginx") == "untagged"
-    assert image_unpinned("registry.local:5000/acme/api") == "untagged"
-    assert image_unpinned("ghcr.io/acme/api:latest") == "latest"
-    assert image_unpinned("registry.local:5000/acme/api:1.4.2") is None
-    assert image_unpinned("ghcr.io/acme/api@sha256:" + "a" * 64) is None
-    assert image_unpinned("${IMAGE}") is None
+    assert floating_in_kubernetes("nginx") == "untagged"
+    assert floating_in_kubernetes("registry.local:5000/acme/api") == "untagged"
+    assert floating_in_kubernetes("ghcr.io/acme/api:latest") == "latest"
+    assert floating_in_kubernetes("registry.local:5000/acme/api:1.4.2") is None
+    assert floating_in_kubernetes("ghcr.io/acme/api@sha256:" + "a" * 64) is None
+    assert floating_in_kubernetes("${IMAGE}") is None
+
+
+def test_datastore_deployments_are_not_asked_for_an_autoscaler(tmp_path: Path) -> None:
+    store = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - name: {name}\n"
+        "          image: {image}\n          ports: [{{containerPort: 27017}}]\n"
+    )
+    write_tree(
+        tmp_path,
+        {
+            "k8s/mongo.yaml": store.format(
+                name="mongo", image="mongodb/mongodb-community-server:7.0-ubi8"
+            ),
+            "k8s/etcd.yaml": store.format(name="etcd", image="quay.io/coreos/etcd:v3.5.13"),
+            "k8s/api.yaml": store.format(name="api", image="ghcr.io/acme/api:1.4.2"),
+        },
+    )
+    assert {f.path for f in k8s(tmp_path, "K8S013")} == {"k8s/api.yaml"}

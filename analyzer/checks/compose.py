@@ -48,8 +48,6 @@ from analyzer.facts.compose import (
     env_names,
     has_restart_policy,
     healthcheck_state,
-    image_name,
-    image_tag_problem,
     interpolate,
     is_truthy,
     logging_state,
@@ -59,16 +57,11 @@ from analyzer.facts.compose import (
     publication,
     services_of,
 )
+from analyzer.facts.images import DATASTORE_IMAGE, REDIS_IMAGE, floating_in_compose, image_name
 from analyzer.parsers.dockerfile import Dockerfile
 from analyzer.parsers.yamlfile import YamlFile, dig
 from analyzer.parsers.yamlmarks import Mark, YamlMap, YamlSeq
 
-_DATASTORE_IMAGE = re.compile(
-    r"^(?:postgres(?:ql)?|postgis|timescaledb(?:-ha)?|mysql(?:-server)?|mariadb|percona(?:-server)?|"
-    r"redis(?:-stack(?:-server)?)?|redismod|valkey|keydb|mongo(?:db)?(?:-community-server)?|memcached|"
-    r"rabbitmq|elasticsearch|opensearch|cassandra|couchdb|clickhouse-server|influxdb)$"
-)
-_REDIS_IMAGE = re.compile(r"^(?:redis(?:-stack(?:-server)?)?|redismod|valkey|keydb)$")
 DATASTORE_PORTS = {
     5432: "PostgreSQL",
     6543: "PostgreSQL pooler",
@@ -208,7 +201,7 @@ def _datastore_ports(svc: Service) -> Iterator[Hit]:
     if not isinstance(ports, YamlSeq):
         return
     image = image_name(str(svc.data.get("image") or ""))
-    datastore = bool(_DATASTORE_IMAGE.match(image))
+    datastore = bool(DATASTORE_IMAGE.match(image))
     for i, entry in enumerate(ports):
         pub = publication(entry)
         if pub is None or not on_all_interfaces(pub):
@@ -230,7 +223,7 @@ def _image_tag(svc: Service) -> Iterator[Hit]:
     image = svc.data.get("image")
     if not isinstance(image, str):
         return
-    problem = image_tag_problem(image)
+    problem = floating_in_compose(image)
     if problem is None or ("build" in svc.data and _local_build_name(image, problem)):
         return
     said = "uses the `latest` tag" if problem == "latest" else "has no tag (pulls `latest`)"
@@ -381,7 +374,7 @@ def _missing(
                         "logging",
                     )
                 )
-        redis = _REDIS_IMAGE.match(image_name(str(svc.data.get("image") or "")))
+        redis = REDIS_IMAGE.match(image_name(str(svc.data.get("image") or "")))
         if redis and not any(redis_protected(d) for d in defs):
             hits.append(
                 _hit_at_service(

@@ -18,11 +18,12 @@ from urllib.parse import urlsplit
 from analyzer.checks.registry import repo_check
 from analyzer.core.model import FileResult, Finding
 from analyzer.core.vocabulary import ALL
+from analyzer.facts.code_images import kubernetes_objects
 from analyzer.facts.compose import env_names, services_of
 from analyzer.facts.datastores import DRIVERS
+from analyzer.facts.images import image_name as short_image_name
 from analyzer.facts.kubernetes import containers
 from analyzer.facts.summary import PySummary
-from analyzer.facts.workloads import kubernetes_objects, short_image_name
 from analyzer.parsers.yamlfile import YamlFile
 from analyzer.parsers.yamlmarks import Mark, YamlMap, YamlSeq
 

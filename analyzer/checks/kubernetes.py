@@ -25,6 +25,7 @@ from typing import Any
 from analyzer.checks.registry import file_check, repo_check
 from analyzer.core.model import FileResult, Finding
 from analyzer.core.secretvalues import is_placeholder, literal_secret, redact
+from analyzer.facts.images import floating_in_kubernetes, repository
 from analyzer.facts.kubernetes import (
     BATCH_KINDS,
     KIND,
@@ -33,8 +34,6 @@ from analyzer.facts.kubernetes import (
     Obj,
     containers,
     has_ports,
-    image_repo,
-    image_unpinned,
     objects_of,
     pod_spec,
     runs_datastore,
@@ -242,8 +241,8 @@ def image_tag(results: Sequence[FileResult]) -> Iterator[Finding]:
             image = c.node.get("image")
             if not isinstance(image, str):
                 continue
-            why = image_unpinned(image)
-            if why is None or image_repo(image) in index.retagged:
+            why = floating_in_kubernetes(image)
+            if why is None or repository(image) in index.retagged:
                 continue
             detail = "uses the latest tag" if why == "latest" else "has no tag"
             yield finding_at(

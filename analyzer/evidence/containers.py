@@ -1,9 +1,11 @@
 """Evidence in Dockerfiles and compose files, and in the commands and environment of any container.
 
 Commands and environment variables are read from Kubernetes containers,
-compose services and Dockerfiles alike (`RepoView.commands`, `RepoView.env`): a
-`--workers 4` or an `OTEL_TRACES_SAMPLER` counts wherever the team put it.
-Values are only ever quoted for settings that cannot hold a secret.
+compose services and Dockerfiles alike (`RepoView.commands`, `RepoView.env`,
+analyzer.facts.declared): a `--workers 4` or an `OTEL_TRACES_SAMPLER` counts
+wherever the team put it, and an image's command and ENV are read across its
+FROM chain as Docker resolves them. Values are only ever quoted for settings
+that cannot hold a secret.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import Any
 
 from analyzer.core.model import SCOPE, Evidence
 from analyzer.evidence.core import detector
-from analyzer.facts.compose import cpu_limited, image_name, memory_limited, one_shot
+from analyzer.facts.compose import cpu_limited, memory_limited, one_shot
+from analyzer.facts.dockerfile import chain, healthcheck
+from analyzer.facts.images import image_name
 from analyzer.facts.repo import RepoView
 from analyzer.parsers.yamlfile import dig
 
@@ -61,11 +65,10 @@ def dockerfile_evidence(repo: RepoView) -> Iterator[Evidence]:
         df = r.facts
         if df.development_only:
             continue
-        chain = [i for st in reversed(df.lineage(df.shipped_stage)) for i in st.instructions]
-        checks = [i for i in chain if i.keyword == "HEALTHCHECK"]
-        if checks and checks[-1].body.strip().split()[:1] != ["NONE"]:
-            yield Evidence("HA-4", f"`HEALTHCHECK` in `{r.path}`", r.path, checks[-1].line)
-        users = [i for i in chain if i.keyword == "USER"]
+        check = healthcheck(df)
+        if check is not None:
+            yield Evidence("HA-4", f"`HEALTHCHECK` in `{r.path}`", r.path, check.line)
+        users = [i for i in chain(df) if i.keyword == "USER"]
         if users:
             user = users[-1].body.strip().split(":")[0]
             if user and user not in ("root", "0") and "$" not in user:

@@ -116,27 +116,6 @@ def interpolate(text: str) -> str:
     return "$".join(INTERPOLATION.sub(sub, p) for p in parts)
 
 
-def image_name(image: str) -> str:
-    """The image's repository name, lower-cased: `bitnami/redis:7.2` -> `redis`."""
-    ref = interpolate(image).split("@", 1)[0]
-    last = ref.rsplit("/", 1)[-1]
-    return last.split(":", 1)[0].lower()
-
-
-def image_tag_problem(image: str) -> str | None:
-    """'latest', 'untagged', or None when pinned by tag or digest (or set by a variable)."""
-    ref = interpolate(image.strip())
-    if not ref or ref == UNKNOWN or "@" in ref:
-        return None
-    last = ref.rsplit("/", 1)[-1]
-    if ":" not in last:
-        return None if UNKNOWN in last else "untagged"
-    tag = last.split(":", 1)[1]
-    if UNKNOWN in tag or not tag:
-        return None
-    return "latest" if tag.lower() == "latest" else None
-
-
 def is_truthy(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 

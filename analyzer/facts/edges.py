@@ -20,18 +20,18 @@ from typing import Any
 
 from analyzer.core.model import FileResult
 from analyzer.core.vocabulary import ALL
+from analyzer.facts.code_images import (
+    built_images,
+    container_runs_code,
+    kubernetes_objects,
+    service_runs_code,
+)
 from analyzer.facts.compose import services_of
 from analyzer.facts.kubernetes import containers, pod_labels
 from analyzer.facts.nginx import header_facts, server_gzips, tree_of
 from analyzer.facts.repo import shared
 from analyzer.facts.routes import app_model, rate_limit_gaps
 from analyzer.facts.summary import PySummary
-from analyzer.facts.workloads import (
-    built_images,
-    container_runs_code,
-    kubernetes_objects,
-    service_runs_code,
-)
 from analyzer.parsers.yamlfile import YamlFile, dig
 from analyzer.parsers.yamlmarks import YamlMap
 

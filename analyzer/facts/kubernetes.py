@@ -10,12 +10,12 @@ kustomize's `namespace:` set it at deploy time.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from analyzer.core.model import FileResult
+from analyzer.facts.images import is_datastore
 from analyzer.parsers.yamlfile import dig
 from analyzer.parsers.yamlmarks import Mark, YamlMap
 
@@ -35,13 +35,6 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 }
 
 BATCH_KINDS = {"Job", "CronJob"}  # run to completion: probes make no sense there
-
-# Database and cache images: they scale by replication they configure themselves, not by an HPA.
-_DATASTORE_IMAGE = re.compile(
-    r"^(?:postgres(?:ql)?|postgis|timescaledb(?:-ha)?|mysql(?:-server)?|mariadb|percona(?:-server)?|"
-    r"redis(?:-stack(?:-server)?)?|redismod|valkey|keydb|mongo(?:db)?|memcached|rabbitmq|"
-    r"elasticsearch|opensearch|cassandra|couchdb|clickhouse-server|influxdb|etcd)$"
-)
 
 
 @dataclass(frozen=True)
@@ -343,25 +336,4 @@ def runs_datastore(obj: Obj) -> bool:
     data, not more capacity: an HPA on it is wrong advice.
     """
     app = [c for c in containers(obj) if not c.init and not c.fragment]
-    return bool(app) and all(
-        _DATASTORE_IMAGE.match(image_repo(str(c.node.get("image"))).rsplit("/", 1)[-1].lower())
-        for c in app
-    )
-
-
-def image_unpinned(image: str) -> str | None:
-    """Why an image reference floats ("untagged", "latest"), or None when it is pinned."""
-    ref = image.strip()
-    if not ref or "@" in ref or "$" in ref or "{{" in ref:
-        return None  # a digest, or a reference filled in at deploy time
-    last = ref.rsplit("/", 1)[-1]
-    if ":" not in last:
-        return "untagged"
-    return "latest" if last.rsplit(":", 1)[1] == "latest" else None
-
-
-def image_repo(image: str) -> str:
-    ref = image.split("@", 1)[0]
-    head, _, last = ref.rpartition("/")
-    name = last.split(":", 1)[0]
-    return f"{head}/{name}" if head else name
+    return bool(app) and all(is_datastore(str(c.node.get("image"))) for c in app)

@@ -19,8 +19,8 @@ from analyzer.core.model import FileResult
 if TYPE_CHECKING:
     from analyzer.core.cache import Keying
     from analyzer.facts.compose import Service
+    from analyzer.facts.declared import Command, EnvSetting
     from analyzer.facts.kubernetes import Index
-    from analyzer.facts.workloads import Command, EnvSetting
 
 T = TypeVar("T")
 
@@ -112,13 +112,13 @@ class RepoView(Sequence[FileResult]):
 
     @functools.cached_property
     def commands(self) -> list[Command]:
-        from analyzer.facts.workloads import commands
+        from analyzer.facts.declared import commands
 
         return commands(self.k8s, self.compose_services, self.of_kind("dockerfile"))
 
     @functools.cached_property
     def env(self) -> list[EnvSetting]:
-        from analyzer.facts.workloads import env_settings
+        from analyzer.facts.declared import env_settings
 
         return env_settings(self.k8s, self.compose_services, self.of_kind("dockerfile"))
 

@@ -1,6 +1,10 @@
-"""X001: an environment variable the code requires that no container running that code provides.
+"""X001: an environment variable the code requires that no container running the code sets.
 
-Judged only when the repository holds the deployment manifests it compares with.
+`os.environ["X"]` and pydantic settings fields without a default stop the service at start-up
+(or on first use) when the variable is missing. The containers that run a file are the compose
+services that build it (their build context holds it) and the containers of the same images;
+what each provides is its manifest's `environment`/`env_file` or `env`/`envFrom` and the ENV
+of its image (analyzer.facts.workloads). Judged only when some container runs the code.
 """
 
 from __future__ import annotations
@@ -13,25 +17,10 @@ from typing import Any
 from analyzer.checks.registry import repo_check
 from analyzer.core.model import FileResult, Finding
 from analyzer.core.vocabulary import ALL
-from analyzer.facts.compose import env_names, image_name, services_of
-from analyzer.facts.kubernetes import containers
-from analyzer.facts.settings import (
-    ClassInfo,
-    EnvNeed,
-)
+from analyzer.facts.images import image_name
+from analyzer.facts.settings import ClassInfo, EnvNeed
 from analyzer.facts.summary import PySummary
-from analyzer.facts.workloads import (
-    built_images,
-    container_runs_code,
-    kubernetes_objects,
-    service_runs_code,
-)
-from analyzer.parsers.dockerfile import Dockerfile, env_pairs
-from analyzer.parsers.envfile import EnvFile
-from analyzer.parsers.yamlfile import YamlFile
-
-# --------------------------------------------------------------------------- X001 environment
-
+from analyzer.facts.workloads import Workload, Workloads, workloads
 
 _PLATFORM_VARS = frozenset(
     {"PORT", "HOST", "HOSTNAME", "HOME", "PATH", "USER", "PWD", "LANG", "TZ", "SHELL", "TERM",
@@ -126,70 +115,29 @@ class _Runner:
     path: str
     context: str | None  # build context directory (compose services that build)
     image: str
-    provides: frozenset[str]
+    provides: frozenset[str]  # what the manifest sets, and what its image's ENV does
 
 
-def _env_files(results: Sequence[FileResult]) -> dict[str, frozenset[str]]:
-    return {
-        posixpath.normpath(r.path): frozenset(v.name for v in r.facts.variables)
-        for r in results
-        if isinstance(r.facts, EnvFile)
-    }
+def _runners(view: Workloads) -> tuple[list[_Runner], list[_Runner]]:
+    """(compose services, Kubernetes containers) that run the team's code.
 
+    An image's ENV reaches every container that runs it; when the image of a container is
+    not known, any Dockerfile of the repository may have built it.
+    """
+    baked = {path: frozenset(e.name for e in image.env) for path, image in view.images.items()}
+    anywhere = frozenset().union(*baked.values())
 
-def _compose_runners(
-    results: Sequence[FileResult], envs: dict[str, frozenset[str]], code_images: set[str]
-) -> Iterator[_Runner]:
-    for r in results:
-        if r.kind != "compose" or not isinstance(r.facts, YamlFile):
-            continue
-        base = posixpath.dirname(r.path)
-        for svc in services_of(r.facts):
-            if not service_runs_code(svc, code_images):
-                continue
-            names = set(env_names(svc.data.get("environment")))
-            env_file = svc.data.get("env_file")
-            files = env_file if isinstance(env_file, list) else [env_file] if env_file else []
-            for f in files:
-                p = f.get("path") if isinstance(f, dict) else f
-                full = posixpath.normpath(posixpath.join(base, str(p)))
-                names |= envs.get(full, frozenset({ALL}))
-            build = svc.data.get("build")
-            context = None
-            if build is not None:
-                ctx = build if isinstance(build, str) else str(build.get("context", "."))
-                context = posixpath.normpath(posixpath.join(base, ctx))
-            yield _Runner(f"service `{svc.name}` ({r.path})", r.path, context,
-                          image_name(str(svc.data.get("image") or "")), frozenset(names))  # fmt: skip
+    def runner(w: Workload, what: str) -> _Runner:
+        image_env = baked.get(w.dockerfile, anywhere) if w.dockerfile is not None else anywhere
+        return _Runner(what, w.path, w.context, image_name(w.image), w.env_names | image_env)
 
-
-def _k8s_runners(results: Sequence[FileResult], code_images: set[str]) -> Iterator[_Runner]:
-    objs = kubernetes_objects(results)
-    sources: dict[tuple[str, str], frozenset[str]] = {}
-    for o in objs:
-        if o.kind in ("ConfigMap", "Secret"):
-            keys = {str(k) for sect in ("data", "stringData", "binaryData")
-                    for k in (o.node.get(sect) or {})}  # fmt: skip
-            sources[(o.kind, o.name)] = frozenset(keys)
-    for o in objs:
-        for c in containers(o):
-            if c.fragment or (c.init and not c.sidecar) or not container_runs_code(c, code_images):
-                continue
-            names: set[str] = set()
-            for e in c.node.get("env") or []:
-                if isinstance(e, dict) and "name" in e:
-                    names.add(str(e["name"]))
-            for e in c.node.get("envFrom") or []:
-                if not isinstance(e, dict):
-                    continue
-                prefix = str(e.get("prefix") or "")
-                for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
-                    ref = e.get(key)
-                    if isinstance(ref, dict):
-                        found = sources.get((kind, str(ref.get("name"))), frozenset({ALL}))
-                        names |= {k if k == ALL else prefix + k for k in found}
-            yield _Runner(f"{c.label()} ({o.path})", o.path, None,
-                          image_name(str(c.node.get("image") or "")), frozenset(names))  # fmt: skip
+    compose = [runner(w, f"{w.label} ({w.path})") for w in view.compose if w.runs_code]
+    k8s = [
+        runner(w, f"{w.label} ({w.path})")
+        for w in view.kubernetes
+        if w.runs_code and not w.fragment and not w.init
+    ]
+    return compose, k8s
 
 
 def _under(path: str, folder: str) -> bool:
@@ -203,20 +151,11 @@ def missing_environment(results: Sequence[FileResult]) -> Iterator[Finding]:
     mods = [r.facts for r in results if isinstance(r.facts, PySummary) and r.facts.is_app_code]
     if not mods:
         return
-    code_images = built_images(results)
-    envs = _env_files(results)
-    compose = list(_compose_runners(results, envs, code_images))
-    k8s = list(_k8s_runners(results, code_images))
+    view = workloads(results)
+    compose, k8s = _runners(view)
     if not compose and not k8s:
         return
-    dockerfiles = [r.facts for r in results if isinstance(r.facts, Dockerfile)]
-    baked = {
-        name
-        for df in dockerfiles
-        for ins in df.shipped_stage.of("ENV")
-        for name, _, _ in env_pairs(ins)
-    }
-    contexts = {posixpath.dirname(df.path) for df in dockerfiles}
+    contexts = {posixpath.dirname(path) for path in view.images}
     contexts |= {r.context for r in compose if r.context is not None}
     needs = [n for m in mods for n in m.env_needs]
     needs += list(_settings_needs(mods))
@@ -229,7 +168,7 @@ def missing_environment(results: Sequence[FileResult]) -> Iterator[Finding]:
         runners = _runners_of(need.path, compose, k8s)
         if not runners:
             continue
-        provided = set(baked).union(*(r.provides for r in runners))
+        provided = set().union(*(r.provides for r in runners))
         if ALL in provided or _provided(need, provided):
             continue
         reported.add((need.path, need.name))
