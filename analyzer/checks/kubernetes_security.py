@@ -18,6 +18,7 @@ from analyzer.facts.kubernetes import (
     POD_SPEC_PATHS,
     Container,
     Index,
+    as_int,
     complete,
     containers,
     pod_spec,
@@ -45,17 +46,6 @@ def _effective(c: Container, key: str) -> tuple[Any, Mark | None]:
     return None, None
 
 
-def _uid(value: Any) -> int | None:
-    """A UID written as a number or a quoted number; anything else is not a UID."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
 @file_check(KIND, "K8S006")
 def run_as_non_root(parsed: Any) -> Iterator[Finding]:
     """Like kube-linter run-as-non-root: an explicit non-zero runAsUser is enough.
@@ -66,7 +56,7 @@ def run_as_non_root(parsed: Any) -> Iterator[Finding]:
     for c in workload_containers(parsed):
         raw_user, user_mark = _effective(c, "runAsUser")
         nonroot, nonroot_mark = _effective(c, "runAsNonRoot")
-        user = _uid(raw_user)
+        user = as_int(raw_user)
         if user == 0:
             msg = f"{c.label()} runs as root (runAsUser: 0)"
             mark = user_mark or c.mark

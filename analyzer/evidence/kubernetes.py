@@ -20,6 +20,7 @@ from analyzer.core.vocabulary import SECURITY_HEADERS
 from analyzer.evidence.core import detector
 from analyzer.facts.kubernetes import (
     Obj,
+    as_int,
     containers,
     pod_labels,
     pod_spec,
@@ -75,16 +76,6 @@ def _containers(repo: RepoView) -> list[Any]:
 
 def _main(obj: Obj) -> list[Any]:
     return [c for c in containers(obj) if not c.fragment and (not c.init or c.sidecar)]
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
 
 
 def _autoscalers(repo: RepoView, target: Obj) -> list[Obj]:
@@ -148,20 +139,20 @@ def probes(repo: RepoView) -> Iterator[Evidence]:
 def replicas_and_autoscaling(repo: RepoView) -> Iterator[Evidence]:
     for obj in repo.k8s.workloads(*_SCALED):
         hpas = _autoscalers(repo, obj)
-        count = _int(repo.k8s.replicas(obj))
+        count = as_int(repo.k8s.replicas(obj))
         if count is not None and count >= 2:
             text = f"{obj.kind} {obj.name} runs {count} replicas"
             yield evidence_at("HA-1", text, obj, "spec", "replicas")
             yield evidence_at("ARCH-1", text, obj, "spec", "replicas")
         for hpa in hpas:
-            low = _int(
+            low = as_int(
                 dig(
                     hpa.node,
                     "spec",
                     "minReplicas" if hpa.kind != "ScaledObject" else "minReplicaCount",
                 )
             )
-            high = _int(
+            high = as_int(
                 dig(
                     hpa.node,
                     "spec",
@@ -237,7 +228,7 @@ def zone_spread(repo: RepoView) -> Iterator[Evidence]:
 def database_failover(repo: RepoView) -> Iterator[Evidence]:
     for obj in repo.k8s.of_kind("Cluster"):
         api = str(obj.node.get("apiVersion", ""))
-        instances = _int(dig(obj.node, "spec", "instances"))
+        instances = as_int(dig(obj.node, "spec", "instances"))
         if "cnpg.io" in api and instances is not None and instances >= 2:
             yield evidence_at(
                 "HA-3",
@@ -261,7 +252,7 @@ def load_balancing(repo: RepoView) -> Iterator[Evidence]:
             if same_namespace(svc, obj) and all(
                 labels.get(str(k)) == str(v) for k, v in selector.items()
             ):
-                count = _int(repo.k8s.replicas(obj))
+                count = as_int(repo.k8s.replicas(obj))
                 if (count or 1) >= 2 or _autoscalers(repo, obj):
                     yield evidence_at(
                         "ARCH-2",
@@ -370,7 +361,7 @@ def _non_root(c: Any) -> bool:
 
     sc = c.node.get("securityContext")
     no_escalation = isinstance(sc, dict) and sc.get("allowPrivilegeEscalation") is False
-    uid = _int(effective("runAsUser"))
+    uid = as_int(effective("runAsUser"))
     return no_escalation and (effective("runAsNonRoot") is True or (uid is not None and uid > 0))
 
 

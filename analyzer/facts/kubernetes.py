@@ -337,3 +337,14 @@ def runs_datastore(obj: Obj) -> bool:
     """
     app = [c for c in containers(obj) if not c.init and not c.fragment]
     return bool(app) and all(is_datastore(str(c.node.get("image"))) for c in app)
+
+
+def as_int(value: Any) -> int | None:
+    """A number written as a number or a quoted number (a UID, a replica count); else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None

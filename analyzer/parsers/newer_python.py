@@ -73,24 +73,19 @@ class _Downgrade(cst.CSTTransformer):
     def leave_ExceptHandler(
         self, original: cst.ExceptHandler, updated: cst.ExceptHandler
     ) -> cst.ExceptHandler:
-        kind = updated.type
-        if isinstance(kind, cst.Tuple) and not kind.lpar:
-            self.seen.add("unparenthesised except tuple (PEP 758)")
-            return updated.with_changes(
-                type=kind.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-            )
-        return updated
+        return updated.with_changes(type=self._parenthesised(updated.type))
 
     def leave_ExceptStarHandler(
         self, original: cst.ExceptStarHandler, updated: cst.ExceptStarHandler
     ) -> cst.ExceptStarHandler:
-        kind = updated.type
+        return updated.with_changes(type=self._parenthesised(updated.type))
+
+    def _parenthesised(self, kind: cst.BaseExpression | None) -> cst.BaseExpression | None:
+        """`except A, B:` (PEP 758) as `except (A, B):`."""
         if isinstance(kind, cst.Tuple) and not kind.lpar:
             self.seen.add("unparenthesised except tuple (PEP 758)")
-            return updated.with_changes(
-                type=kind.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-            )
-        return updated
+            return kind.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return kind
 
     def leave_TemplatedString(
         self, original: cst.TemplatedString, updated: cst.TemplatedString
