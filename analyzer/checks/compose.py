@@ -38,6 +38,7 @@ from typing import Any
 
 from analyzer.checks.registry import file_check, repo_check
 from analyzer.core.model import FileResult, Finding
+from analyzer.core.roles import is_dev_config
 from analyzer.core.secretvalues import literal_secret, redact
 from analyzer.facts.compose import (
     LOOPBACK,
@@ -132,11 +133,13 @@ def redis_protected(svc: Service) -> bool:
 @file_check("compose", "CMP004", "CMP005", "CMP007", "CMP008", "CMP011", "CMP012", "CMP013")
 def check_compose_file(yf: YamlFile) -> list[Finding]:
     hits: list[Hit] = []
+    dev = is_dev_config(yf.path)  # a developer's stack: its passwords and tags stay local
     for svc in services_of(yf):
-        hits.extend(_literal_secrets(svc))
-        hits.extend(_secret_defaults(svc))
+        if not dev:
+            hits.extend(_literal_secrets(svc))
+            hits.extend(_secret_defaults(svc))
+            hits.extend(_image_tag(svc))
         hits.extend(_datastore_ports(svc))
-        hits.extend(_image_tag(svc))
         hits.extend(_privileged(svc))
         hits.extend(_docker_socket(svc))
         hits.extend(_host_network(svc))
@@ -323,6 +326,8 @@ def check_compose_services(results: Sequence[FileResult]) -> list[Finding]:
         by_dir[posixpath.dirname(r.path)].append(parsed[r.path])
     out: list[Finding] = []
     for r in files:
+        if is_dev_config(r.path):
+            continue  # limits, health, restarts and logs are asked of what production runs
         siblings = [s for group in by_dir[posixpath.dirname(r.path)] for s in group]
         out.extend(_missing(r.facts.path, parsed[r.path], siblings, dockerfiles))
     return out

@@ -34,3 +34,20 @@ def is_app_path(path: str) -> bool:
 def is_template_env(rel: str) -> bool:
     """`.env.example` and friends document variables; they are not deployed."""
     return bool(_TEMPLATE_ENV.search(PurePosixPath(rel).name))
+
+
+# A configuration for development, tests or CI by its name (`docker-compose.dev.yml`,
+# `Dockerfile.test`, `compose.local.yaml`) or
+# its folder (`.devcontainer/`, `dev/`, `tests/`, `e2e/`): not what production runs.
+_DEV_NAME_PART = re.compile(
+    r"(?:^|[./_-])(?:dev|develop|development|local|debug|test|tests|testing|ci|e2e|mock|"
+    r"profiling)(?:$|[./_-])"
+)
+_DEV_FOLDER = re.compile(
+    r"(?:^|/)(?:\.devcontainer|dev|devtools|tests?|e2e|hack|local|ci|load_?tests?|benchmarks?)/"
+)
+
+
+def is_dev_config(path: str) -> bool:
+    lower = path.lower()
+    return bool(_DEV_FOLDER.search(lower) or _DEV_NAME_PART.search(PurePosixPath(lower).name))

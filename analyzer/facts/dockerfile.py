@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from analyzer.core.roles import is_dev_config
 from analyzer.parsers.dockerfile import (
     Dockerfile,
     Instruction,
@@ -24,9 +25,6 @@ from analyzer.parsers.dockerfile import (
     split_words,
 )
 
-_DEV_PART = re.compile(
-    r"(?:^|[./_-])(?:dev|develop|development|local|debug|test|tests)(?:$|[./_-])"
-)
 _SHELLS = ("sh", "bash", "ash", "dash")
 
 
@@ -57,9 +55,7 @@ class Command:
 
 def is_dev_file(df: Dockerfile) -> bool:
     """Named as a development image, or every stage is (`AS development`, `AS dev-envs`)."""
-    low = df.path.lower()
-    named = ".devcontainer/" in low or bool(_DEV_PART.search(posixpath.basename(low)))
-    return named or df.development_only
+    return is_dev_config(df.path) or df.development_only
 
 
 def chain(df: Dockerfile) -> list[Instruction]:
