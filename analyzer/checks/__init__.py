@@ -9,7 +9,7 @@ DOMAINS = (
     "kubernetes",
     "secrets",
     "fastapi",
-    "python_code",
+    "python",
     "sql",
     "supabase",
     "nginx",
