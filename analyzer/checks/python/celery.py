@@ -2,7 +2,7 @@
 
 Judged in the repository pass: the external call usually sits in a helper
 module the task imports, so the task's callees are matched against every
-module's outbound functions (analyzer.facts.pycode).
+module's outbound functions (analyzer.facts.outbound).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from analyzer.checks.registry import repo_check
 from analyzer.core.model import FileResult, Finding
 from analyzer.facts.calls import last_name
-from analyzer.facts.pycode import CeleryTask
+from analyzer.facts.outbound import CeleryTask
 from analyzer.facts.summary import PySummary
 
 

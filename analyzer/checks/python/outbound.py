@@ -38,7 +38,7 @@ from analyzer.facts.calls import (
     kwarg,
     last_name,
 )
-from analyzer.facts.pycode import task_retries
+from analyzer.facts.outbound import task_retries
 from analyzer.parsers.python import PyModule
 
 # --------------------------------------------------------------------------- PY001 timeouts
