@@ -18,6 +18,7 @@ from analyzer.evidence import (
     kubernetes,
     nginx,
     python_code,
+    python_repo,
     repository,
     sql,
     supabase,
@@ -27,8 +28,8 @@ from analyzer.evidence.core import DETECTORS, Detector, detector
 from analyzer.facts.repo import as_view
 
 __all__ = ["DETECTORS", "SCOPE", "Detector", "Evidence", "collect", "detectable", "detector"]
-_MODULES = (containers, frontend, kubernetes, nginx, python_code, repository, sql, supabase,
-            workflows)  # fmt: skip  # registered on import
+_MODULES = (containers, frontend, kubernetes, nginx, python_code, python_repo, repository, sql,
+            supabase, workflows)  # fmt: skip  # registered on import
 
 
 def collect(results: Sequence[FileResult]) -> tuple[Evidence, ...]:
