@@ -28,28 +28,13 @@ from analyzer.facts.calls import (
 )
 from analyzer.parsers.python import PyModule
 
-JWT_MODULES = ("jwt", "jose.jwt", "jwt.api_jwt")
-_LIFETIME_NAME = re.compile(
-    r"(?:access|jwt|token|auth).*(?:expire|expiry|expiration|lifetime|ttl|max_age|duration|valid)"
-    r"|(?:expire|expiry|expiration|lifetime|ttl).*(?:access|jwt|token)",
-    re.I,
-)
-_NOT_ACCESS_TOKEN = re.compile(
-    r"refresh|reset|verif|invite|confirm|email|signup|magic|remember|otp|cache|lock", re.I
-)
-_UNITS = (
-    (re.compile(r"(?:^|_)(?:days?)(?:$|_)", re.I), 86400.0),
-    (re.compile(r"(?:^|_)(?:hours?|hrs?|h)(?:$|_)", re.I), 3600.0),
-    (re.compile(r"(?:^|_)(?:minutes?|mins?|m)(?:$|_)", re.I), 60.0),
-    (re.compile(r"(?:^|_)(?:seconds?|secs?|s)(?:$|_)|ttl|max_age|expires_in", re.I), 1.0),
-)
-_SESSION_COOKIE = re.compile(r"session|token|auth|jwt|refresh|access|sid|remember|login", re.I)
-
 # --------------------------------------------------------------------------- PY014/PY015 JWT
+
+_JWT_MODULES = ("jwt", "jose.jwt", "jwt.api_jwt")
 
 
 def _jwt_function(name: str, fn: str) -> bool:
-    return any(name == f"{m}.{fn}" for m in JWT_MODULES)
+    return any(name == f"{m}.{fn}" for m in _JWT_MODULES)
 
 
 @rule("PY014")
@@ -137,6 +122,21 @@ def _decode_problems(call: ast.Call) -> list[str]:
 
 
 # --------------------------------------------------------------------------- PY016 lifetimes
+
+_LIFETIME_NAME = re.compile(
+    r"(?:access|jwt|token|auth).*(?:expire|expiry|expiration|lifetime|ttl|max_age|duration|valid)"
+    r"|(?:expire|expiry|expiration|lifetime|ttl).*(?:access|jwt|token)",
+    re.I,
+)
+_NOT_ACCESS_TOKEN = re.compile(
+    r"refresh|reset|verif|invite|confirm|email|signup|magic|remember|otp|cache|lock", re.I
+)
+_UNITS = (
+    (re.compile(r"(?:^|_)(?:days?)(?:$|_)", re.I), 86400.0),
+    (re.compile(r"(?:^|_)(?:hours?|hrs?|h)(?:$|_)", re.I), 3600.0),
+    (re.compile(r"(?:^|_)(?:minutes?|mins?|m)(?:$|_)", re.I), 60.0),
+    (re.compile(r"(?:^|_)(?:seconds?|secs?|s)(?:$|_)|ttl|max_age|expires_in", re.I), 1.0),
+)
 
 
 def _lifetime_seconds(name: str, value: ast.AST | None, mod: PyModule) -> float | None:
@@ -227,6 +227,8 @@ def _human(seconds: float) -> str:
 
 
 # --------------------------------------------------------------------------- PY017 cookies
+
+_SESSION_COOKIE = re.compile(r"session|token|auth|jwt|refresh|access|sid|remember|login", re.I)
 
 
 @rule("PY017")

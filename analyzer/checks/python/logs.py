@@ -21,21 +21,10 @@ from analyzer.facts.calls import ModuleIndex, const_str, dotted, kwarg, last_nam
 from analyzer.facts.summary import PySummary
 from analyzer.parsers.python import PyModule
 
-_LOGGER_NAME = re.compile(r"^_?(?:log|logger|LOG|LOGGER|logging|structlog)$|_?logger$", re.I)
-_SENSITIVE = re.compile(
-    r"^(?:to|from_|to_number|from_number|caller|callee|msisdn|"
-    r"(?:[a-z0-9]+_)*(?:password|passwd|pwd|secret|token|api_?key|access_?key|private_?key|"
-    r"authorization|credentials?|cookie|phone(?:_?number)?|mobile(?:_?number)?|e_?mail(?:_?address)?|"
-    r"ssn|card_?number|iban))$",
-    re.I,
-)
-_SENSITIVE_EXCLUDED = re.compile(r"(?:^|_)(?:id|type|count|len|length|hash|masked|hint|last4|url)$")
-_SAFE_WRAPPERS = frozenset({"str", "repr", "format"})  # these pass the value through unchanged
+# --------------------------------------------------------------------------- PY007 print
 
 _CLI_MODULES = ("argparse", "click", "typer", "fire", "docopt")
 _CLI_FILES = frozenset({"cli.py", "__main__.py", "manage.py", "commands.py"})
-
-# --------------------------------------------------------------------------- PY007 print
 
 
 def _is_cli_module(mod: PyModule) -> bool:
@@ -118,6 +107,17 @@ def log_level_hardcoded_debug(ix: ModuleIndex) -> Iterator[Finding]:
 
 
 # --------------------------------------------------------------------------- PY010 sensitive logs
+
+_LOGGER_NAME = re.compile(r"^_?(?:log|logger|LOG|LOGGER|logging|structlog)$|_?logger$", re.I)
+_SENSITIVE = re.compile(
+    r"^(?:to|from_|to_number|from_number|caller|callee|msisdn|"
+    r"(?:[a-z0-9]+_)*(?:password|passwd|pwd|secret|token|api_?key|access_?key|private_?key|"
+    r"authorization|credentials?|cookie|phone(?:_?number)?|mobile(?:_?number)?|e_?mail(?:_?address)?|"
+    r"ssn|card_?number|iban))$",
+    re.I,
+)
+_SENSITIVE_EXCLUDED = re.compile(r"(?:^|_)(?:id|type|count|len|length|hash|masked|hint|last4|url)$")
+_SAFE_WRAPPERS = frozenset({"str", "repr", "format"})  # these pass the value through unchanged
 
 
 def _is_log_call(call: ast.Call, name: str) -> bool:

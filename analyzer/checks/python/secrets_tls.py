@@ -27,16 +27,6 @@ from analyzer.core.vocabulary import (
 from analyzer.facts.calls import ModuleIndex, arg, is_const, kwarg, last_name, target_key
 from analyzer.parsers.python import PyModule
 
-_LOCAL_HOST = re.compile(
-    r"^(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[?::1\]?|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|"
-    r"172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+|[^.]+|.+\.(?:local|localhost|internal|svc|cluster\.local|"
-    r"test|example|invalid)|(?:www\.)?w3\.org|schemas\..+|json-schema\.org|purl\.org|"
-    r"example\.(?:com|org|net)|xmlns\..+)$",
-    re.I,
-)
-_URL_NAME = re.compile(r"url|uri|endpoint|host|base|api|webhook|callback|server|dsn", re.I)
-_HTTP_URL = re.compile(r"^http://([^/:?#\s]+)", re.I)
-
 # --------------------------------------------------------------------------- PY018 secret defaults
 
 
@@ -161,6 +151,16 @@ def tls_verification_disabled(ix: ModuleIndex) -> Iterator[Finding]:
 
 
 # --------------------------------------------------------------------------- PY020 plain http
+
+_LOCAL_HOST = re.compile(
+    r"^(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[?::1\]?|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|"
+    r"172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+|[^.]+|.+\.(?:local|localhost|internal|svc|cluster\.local|"
+    r"test|example|invalid)|(?:www\.)?w3\.org|schemas\..+|json-schema\.org|purl\.org|"
+    r"example\.(?:com|org|net)|xmlns\..+)$",
+    re.I,
+)
+_URL_NAME = re.compile(r"url|uri|endpoint|host|base|api|webhook|callback|server|dsn", re.I)
+_HTTP_URL = re.compile(r"^http://([^/:?#\s]+)", re.I)
 
 
 @rule("PY020", app_code_only=True)
