@@ -138,6 +138,22 @@ def test_structured_logging_is_judged_over_the_whole_repository(tmp_path: Path) 
     assert _codes(tmp_path) == []
 
 
+def test_every_py_rule_is_one_registered_function_in_its_family_module() -> None:
+    """What the scaffolder relies on: a rule code leads to the module of its family."""
+    from analyzer.checks import registry
+    from analyzer.checks.python.registry import RULES
+    from analyzer.core import catalog
+
+    registry.load_all()
+    per_file = {c for r in RULES for c in r.codes}
+    judged = [chk for chk in registry.REPO_CHECKS if chk.codes[0].startswith("PY")]
+    repository = {c for chk in judged for c in chk.codes}
+    assert {c for c in catalog.load() if c.startswith("PY")} == per_file | repository
+    families = {r.module for r in RULES} | {chk.fn.__module__ for chk in judged}
+    assert all(m.startswith("analyzer.checks.python.") for m in families)
+    assert "analyzer.checks.python.registry" not in families
+
+
 def test_secret_default_message_never_shows_the_value(tmp_path: Path) -> None:
     value = "Zq8vN3xLr7TfW2mKp9"
     settings = f'class Settings(BaseSettings):\n    api_key: str = "{value}"\n'

@@ -13,7 +13,8 @@ HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "opti
 # Every decorator of a router that declares a route (`api_route` takes `methods=`).
 ROUTE_DECORATORS = HTTP_METHODS | {"api_route", "websocket", "trace"}
 
-
+# Python client libraries, by the qualified names their calls resolve to: the outbound-call
+# rules (timeouts, retries, TLS, plain URLs), the pool rules and the Celery facts share them.
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
 REQUESTS_FUNCS = frozenset(f"requests.{v}" for v in _VERBS) | frozenset(
@@ -36,13 +37,20 @@ SUPABASE_CLIENT = frozenset(
     {"supabase.create_client", "supabase.create_async_client", "supabase.acreate_client"}
 )
 
-SESSION_METHODS = frozenset({*_VERBS, "send"})
+SESSION_METHODS = frozenset({*_VERBS, "send"})  # methods of a session or client object
 
 # Outbound clients whose module should show a retry or breaker somewhere.
-RETRYABLE = REQUESTS_FUNCS | HTTPX_FUNCS | REQUESTS_SESSION | HTTPX_CLIENTS | AIOHTTP_SESSION
+RETRYABLE = (
+    REQUESTS_FUNCS
+    | HTTPX_FUNCS
+    | REQUESTS_SESSION
+    | HTTPX_CLIENTS
+    | AIOHTTP_SESSION
+    | URLLIB3
+    | TWILIO_CLIENT
+)
 
-RETRYABLE = RETRYABLE | URLLIB3 | TWILIO_CLIENT
-
+# Importing one of these is a retry or circuit-breaker mechanism.
 RETRY_MODULES = (
     "tenacity",
     "backoff",
@@ -60,6 +68,7 @@ RETRY_MODULES = (
     "redo",
 )
 
+# urllib3's `Retry`, under every name it is imported by.
 RETRY_CALLS = frozenset(
     {
         "urllib3.Retry",
@@ -70,10 +79,12 @@ RETRY_CALLS = frozenset(
     }
 )
 
+# Transports that retry when given `retries=` / `max_retries=`.
 TRANSPORTS_WITH_RETRIES = frozenset(
     {"httpx.HTTPTransport", "httpx.AsyncHTTPTransport", "twilio.http.http_client.TwilioHttpClient"}
 )
 
+# Database engines and pools, whose settings decide how they survive a failover.
 ENGINES = frozenset(
     {
         "sqlalchemy.create_engine",
@@ -95,6 +106,7 @@ REDIS_CLIENTS = frozenset(
     }
 )
 
+# Clients that hold connections: built once per process, never once per request.
 PER_REQUEST_CLIENTS = (
     REQUESTS_SESSION
     | HTTPX_CLIENTS
@@ -107,6 +119,7 @@ PER_REQUEST_CLIENTS = (
     | frozenset({"asyncpg.connect", "psycopg.connect", "psycopg2.connect", "urllib3.PoolManager"})
 )
 
+# Methods of a logger (stdlib, loguru, structlog) that write a record.
 LOG_METHODS = frozenset(
     {"debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "msg"}
 )

@@ -19,6 +19,7 @@ from analyzer.evidence import (
     kubernetes_operations,
     nginx,
     python_code,
+    python_repo,
     repository,
     sql,
     supabase,
@@ -29,7 +30,7 @@ from analyzer.facts.repo import as_view
 
 __all__ = ["DETECTORS", "SCOPE", "Detector", "Evidence", "collect", "detectable", "detector"]
 _MODULES = (containers, frontend, kubernetes, kubernetes_operations, nginx, python_code,
-            repository, sql, supabase, workflows)  # fmt: skip  # registered on import
+            python_repo, repository, sql, supabase, workflows)  # fmt: skip  # registered on import
 
 
 def collect(results: Sequence[FileResult]) -> tuple[Evidence, ...]:

@@ -6,6 +6,11 @@ look for the call that turns the feature on (`add_middleware(GZipMiddleware)`,
 import is the feature (a JSON log formatter library, a rate limiter wired by
 decorators), the import line is named. Only application code counts, never
 tests or scripts.
+
+It is computed module by module where the tree is at hand (the pipeline calls
+`module_evidence` while it summarizes a module) and kept on the summary, so a
+re-scan never walks a tree again for it; what only every module together shows
+is in analyzer.evidence.python_repo.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import functools
 import re
 from collections.abc import Iterator
 
-from analyzer.core.model import SCOPE, Evidence
+from analyzer.core.model import Evidence
 from analyzer.core.vocabulary import (
     COOP,
     HEADER_SPELLING,
@@ -106,15 +111,6 @@ def _library_items(name: str) -> tuple[tuple[str, str], ...]:
         for item, what, prefixes in _IMPORTS
         if is_under(name, prefixes)
     )
-
-
-@detector()
-def database_scope(repo: RepoView) -> Iterator[Evidence]:
-    for mod in repo.all_python:
-        if mod.database_import is not None:
-            name, line = mod.database_import
-            yield Evidence(SCOPE + "database", f"`{name}`", mod.path, line)
-            return
 
 
 def _app_wiring(mod: PyModule) -> Iterator[Evidence]:
@@ -221,33 +217,6 @@ def _header_names(mod: PyModule) -> Iterator[Evidence]:
             mod.path,
             found[corr[0]],
         )
-
-
-def _models(repo: RepoView) -> set[str]:
-    """Class names of Pydantic models (and models of models) defined in the service."""
-    out: set[str] = set()
-    classes = [c for mod in repo.all_python for c in mod.classes]
-    for _ in range(3):  # models derived from models, a few levels deep
-        for cls in classes:
-            for qn in cls.bases:
-                if qn in ("pydantic.BaseModel", "sqlmodel.SQLModel") or _last(qn) in out:
-                    out.add(cls.name)
-    return out
-
-
-@detector("ATTACK-3")
-def validated_bodies(repo: RepoView) -> Iterator[Evidence]:
-    """A route body typed by a model defined in another module: needs every module's classes."""
-    models = _models(repo)
-    for mod in repo.python:
-        for where, name, line in mod.body_models:
-            if name in models:
-                yield Evidence(
-                    "ATTACK-3",
-                    f"{where} validates its body with Pydantic model `{name}`",
-                    mod.path,
-                    line,
-                )
 
 
 def _routes(mod: PyModule) -> Iterator[Evidence]:
@@ -516,15 +485,3 @@ def module_evidence(mod: PyModule) -> tuple[Evidence, ...]:
 def module_by_module(repo: RepoView) -> Iterator[Evidence]:
     for mod in repo.all_python:
         yield from mod.evidence
-
-
-@detector("DOCTECH-3")
-def docstrings(repo: RepoView) -> Iterator[Evidence]:
-    public = sum(m.docstrings[0] for m in repo.python)
-    documented = sum(m.docstrings[1] for m in repo.python)
-    if public >= 5 and documented * 2 >= public:
-        yield Evidence(
-            "DOCTECH-3",
-            f"docstrings on {documented} of {public} public functions and classes",
-            repo.python[0].path,
-        )

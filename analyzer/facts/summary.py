@@ -19,10 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from analyzer.facts import datastores, pycode, settings
+from analyzer.facts import datastores, logsetup, outbound, pycode, settings
 from analyzer.facts.alembic import Alembic, alembic_facts
 from analyzer.facts.datastores import UrlLiteral
-from analyzer.facts.pycode import CeleryTask
+from analyzer.facts.outbound import CeleryTask
 from analyzer.facts.settings import ClassInfo
 from analyzer.parsers.python import PyModule
 
@@ -77,11 +77,11 @@ def summarize(mod: PyModule, evidence: tuple[Evidence, ...], api: ModuleFacts) -
         instantiated=settings.instantiated(mod) if app else {},
         url_kinds=datastores.url_kinds(mod) if app else (),
         urls=datastores.url_literals(mod) if app else (),
-        outbound=pycode.outbound_functions(mod),
-        tasks=pycode.tasks_without_retry(mod) if not mod.is_test else (),
-        structured_logging=pycode.structured_logging(mod),
-        configures_logging=app and pycode.configures_logging(mod),
-        builds_service=app and pycode.builds_service(mod),
+        outbound=outbound.outbound_functions(mod),
+        tasks=outbound.tasks_without_retry(mod) if not mod.is_test else (),
+        structured_logging=logsetup.structured_logging(mod),
+        configures_logging=app and logsetup.configures_logging(mod),
+        builds_service=app and logsetup.builds_service(mod),
         alembic=alembic_facts(mod),
         evidence=evidence,
         database_import=pycode.database_import(mod),
