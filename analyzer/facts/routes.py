@@ -77,4 +77,5 @@ def _needs_rate_limit(model: AppModel, fr: FullRoute) -> bool:
     path = fr.loose_path
     if _COSTLY_PATH.search(path):
         return True
-    return bool(_SENSITIVE_PATH.search(path)) and unauthenticated(model, fr)
+    # a credential route is open by nature (login, reset): only a known caller check exempts it
+    return bool(_SENSITIVE_PATH.search(path)) and not authenticated(model, fr)

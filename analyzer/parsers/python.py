@@ -66,7 +66,9 @@ class PyModule:
 # Modules whose import makes a `__main__` block an entry point of the service, not a script.
 SERVICE_MODULES = frozenset(
     {"fastapi", "starlette", "flask", "django", "celery", "rq", "dramatiq", "arq", "uvicorn",
-     "gunicorn", "hypercorn", "granian", "aiohttp", "litestar", "sanic", "quart"}
+     "gunicorn", "hypercorn", "granian", "aiohttp", "litestar", "sanic", "quart", "grpc",
+     "tornado", "twisted", "socketserver", "websockets", "pipecat", "livekit", "kafka",
+     "aiokafka", "pika", "aio_pika", "faust", "schedule", "apscheduler"}
 )  # fmt: skip
 
 
