@@ -83,7 +83,7 @@ _POOL_FACTORIES = ("create_engine", "create_async_engine", "create_pool", "Conne
 
 
 def _calls(mod: PyModule) -> Iterator[tuple[str, ast.Call]]:
-    yield from nodes.calls(mod.tree, mod.qualified_name)
+    yield from nodes.calls(mod.nodes, mod.qualified_name)
 
 
 def _last(qn: str) -> str:
@@ -190,7 +190,7 @@ def _app_wiring(mod: PyModule) -> Iterator[Evidence]:
 
 def _header_names(mod: PyModule) -> Iterator[Evidence]:
     found: dict[str, int] = {}
-    for node in nodes.of_type(mod.tree, ast.Constant):
+    for node in nodes.of_type(mod.nodes, ast.Constant):
         if isinstance(node.value, str) and len(node.value) < 60:
             found.setdefault(node.value.lower(), node.lineno)
     if "content-security-policy" in found:
@@ -399,7 +399,7 @@ def _json_formatter(mod: PyModule, node: ast.AST) -> bool:
 
 
 def _logging_setup(mod: PyModule) -> Iterator[Evidence]:
-    for node in nodes.of_type(mod.tree, ast.ClassDef):
+    for node in nodes.of_type(mod.nodes, ast.ClassDef):
         if _json_formatter(mod, node):
             yield Evidence("LOG-1", f"JSON log formatter `{node.name}`", mod.path, node.lineno)
     for qn, call in _calls(mod):
@@ -438,7 +438,7 @@ def _code_documentation(mod: PyModule) -> Iterator[Evidence]:
                     mod.path,
                     call.lineno,
                 )
-    for node in nodes.of_type(mod.tree, ast.ClassDef):
+    for node in nodes.of_type(mod.nodes, ast.ClassDef):
         bases = [mod.qualified_name(b) or "" for b in node.bases]
         if any(b in ("pydantic_settings.BaseSettings", "pydantic.BaseSettings") for b in bases):
             yield Evidence(

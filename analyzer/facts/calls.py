@@ -95,12 +95,12 @@ class ModuleIndex:
 
 def index(mod: PyModule) -> ModuleIndex:
     """The rules' view of a module, read from the tree's one shared walk (`nodes.index`)."""
-    shared = nodes.index(mod.tree)
+    shared = mod.nodes
     by_type = shared.by_type
     calls: list[tuple[ast.Call, str]] = []
     built: dict[str, ast.Call] = {}
-    calls.extend((call, name) for name, call in nodes.all_calls(mod.tree, mod.qualified_name))
-    for node in nodes.in_walk_order(mod.tree, ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith):
+    calls.extend((call, name) for name, call in nodes.all_calls(mod.nodes, mod.qualified_name))
+    for node in nodes.in_walk_order(mod.nodes, ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith):
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
             if isinstance(node.value, ast.Call):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]

@@ -37,7 +37,7 @@ _URL_SCHEME = re.compile(
 def url_kinds(mod: PyModule) -> tuple[str, ...]:
     """Datastores named by URL literals of the module, in the order the tree shows them."""
     out: list[str] = []
-    for node in nodes.of_type(mod.tree, ast.Constant):
+    for node in nodes.of_type(mod.nodes, ast.Constant):
         if isinstance(node.value, str):
             match = _URL_SCHEME.match(node.value)
             if match:
@@ -54,8 +54,8 @@ _CREDENTIAL_KWARGS = ("password", "connect_args", "ssl", "ssl_context", "ssl_cer
 
 def url_literals(mod: PyModule) -> tuple[UrlLiteral, ...]:
     out = []
-    parents = nodes.parents(mod.tree)
-    for node in nodes.of_type(mod.tree, ast.Constant):
+    parents = nodes.parents(mod.nodes)
+    for node in nodes.of_type(mod.nodes, ast.Constant):
         if isinstance(node.value, str) and _URL_SCHEME.match(node.value.strip()):
             parent = parents.get(node)
             beside = isinstance(parent, ast.Call) and any(

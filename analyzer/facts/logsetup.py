@@ -38,7 +38,7 @@ def structured_logging(mod: PyModule) -> bool:
     if any(q.startswith(_JSON_LOG_MODULES) for q in mod.imports.values()):
         return True
     # one shared index of the tree, not a walk per question: this runs on every module
-    for name, call in nodes.calls(mod.tree, mod.qualified_name):
+    for name, call in nodes.calls(mod.nodes, mod.qualified_name):
         if name.startswith("loguru.logger.add") and is_const(kwarg(call, "serialize"), True):
             return True
         if name == "logging.config.dictConfig" and any(
@@ -46,7 +46,7 @@ def structured_logging(mod: PyModule) -> bool:
             for n in ast.walk(call)
         ):
             return True
-    for node in nodes.of_type(mod.tree, ast.ClassDef):
+    for node in nodes.of_type(mod.nodes, ast.ClassDef):
         if (
             isinstance(node, ast.ClassDef)
             and any((mod.qualified_name(b) or "").endswith("Formatter") for b in node.bases)
@@ -61,11 +61,11 @@ def structured_logging(mod: PyModule) -> bool:
 
 def builds_service(mod: PyModule) -> bool:
     """Builds an app at module level or in a factory function (`get_application()`)."""
-    return any(name in _SERVICE_FACTORIES for name, _ in nodes.calls(mod.tree, mod.qualified_name))
+    return any(name in _SERVICE_FACTORIES for name, _ in nodes.calls(mod.nodes, mod.qualified_name))
 
 
 def configures_logging(mod: PyModule) -> bool:
     return any(
         name in ("logging.basicConfig", "logging.config.dictConfig")
-        for name, _ in nodes.calls(mod.tree, mod.qualified_name)
+        for name, _ in nodes.calls(mod.nodes, mod.qualified_name)
     )

@@ -71,7 +71,7 @@ def task_retries(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool | None:
 
 def outbound_functions(mod: PyModule) -> dict[str, str]:
     """`module.function` -> the first outbound call in its body, for module-level functions."""
-    shared = nodes.index(mod.tree)
+    shared = mod.nodes
     first: dict[int, tuple[tuple[int, int], ast.FunctionDef | ast.AsyncFunctionDef, str]] = {}
     for rank, sub in enumerate(shared.by_type.get(ast.Call, ())):
         assert isinstance(sub, ast.Call)
@@ -123,7 +123,7 @@ def _twilio_api_call(call: ast.Call) -> bool:
 def tasks_without_retry(mod: PyModule) -> tuple[CeleryTask, ...]:
     """Celery tasks with no retry policy, each with its calls up to the first outbound one."""
     out = []
-    for node in nodes.of_type(mod.tree, ast.FunctionDef, ast.AsyncFunctionDef):
+    for node in nodes.of_type(mod.nodes, ast.FunctionDef, ast.AsyncFunctionDef):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # for mypy
             continue
         if _task_decorator(node, mod) is None or task_retries(node) is not False:

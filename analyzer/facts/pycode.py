@@ -22,7 +22,7 @@ _DATABASE = ("sqlalchemy", "sqlmodel", "asyncpg", "psycopg", "psycopg2", "databa
 
 def import_names(mod: PyModule) -> Iterator[tuple[str, int]]:
     """(imported module or module.name, line) of every import statement of a module."""
-    for node in nodes.of_type(mod.tree, ast.Import, ast.ImportFrom):
+    for node in nodes.of_type(mod.nodes, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name, node.lineno
@@ -62,8 +62,8 @@ def _route(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str] | None
 
 
 def function_defs(mod: PyModule) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    yield from nodes.of_type(mod.tree, ast.FunctionDef)
-    yield from nodes.of_type(mod.tree, ast.AsyncFunctionDef)
+    yield from nodes.of_type(mod.nodes, ast.FunctionDef)
+    yield from nodes.of_type(mod.nodes, ast.AsyncFunctionDef)
 
 
 def route_where(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, str, str] | None:
@@ -91,7 +91,7 @@ def body_annotations(mod: PyModule) -> tuple[tuple[str, str, int], ...]:
 def docstring_counts(mod: PyModule) -> tuple[int, int]:
     """(public functions and classes, those with a docstring)."""
     public = documented = 0
-    for node in nodes.of_type(mod.tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+    for node in nodes.of_type(mod.nodes, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
         if isinstance(
             node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
         ) and not node.name.startswith("_"):

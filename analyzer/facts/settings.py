@@ -36,8 +36,8 @@ _SIMPLE_TYPES = frozenset(
 def module_needs(mod: PyModule) -> Iterator[EnvNeed]:
     if not any(q == "os" or q.startswith("os.") for q in mod.imports.values()):
         return  # no `os`, no os.environ / os.getenv: nothing to find here
-    parents = nodes.parents(mod.tree)
-    for node in nodes.of_type(mod.tree, ast.Subscript, ast.Call):
+    parents = nodes.parents(mod.nodes)
+    for node in nodes.of_type(mod.nodes, ast.Subscript, ast.Call):
         if (
             isinstance(node, ast.Subscript)
             and isinstance(node.ctx, ast.Load)
@@ -87,7 +87,7 @@ def _used_without_fallback(call: ast.Call, parents: dict[ast.AST, ast.AST]) -> b
 def class_infos(mod: PyModule) -> tuple[ClassInfo, ...]:
     """Classes with bases, their settings configuration and the fields that may be required."""
     out = []
-    for c in nodes.of_type(mod.tree, ast.ClassDef):
+    for c in nodes.of_type(mod.nodes, ast.ClassDef):
         if not c.bases:
             continue
         fields = tuple(f for stmt in c.body for f in [_field_syntax(mod, stmt)] if f is not None)
@@ -127,7 +127,7 @@ def _literal(node: ast.AST) -> Any:
 def instantiated(mod: PyModule) -> dict[str, tuple[str, ...]]:
     """Class name -> keyword arguments it is called with in this module."""
     out: dict[str, set[str]] = {}
-    for node in nodes.of_type(mod.tree, ast.Call):
+    for node in nodes.of_type(mod.nodes, ast.Call):
         f = node.func
         name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(
             f, ast.Attribute) else ""  # fmt: skip

@@ -32,6 +32,7 @@ from analyzer.fix.cstnodes import (
 )
 from analyzer.fix.pyimports import ensure_from_import, ensure_logger, logger_name
 from analyzer.fix.settings import SettingsIndex
+from analyzer.parsers.pynodes import TreeIndex
 from analyzer.parsers.python import collect_imports
 
 CODES = ("PY001", "PY007", "PY011", "PY012", "API005", "API006", "API014")
@@ -419,7 +420,7 @@ def _add_gzip(module: cst.Module, text: str, findings: list[Finding], fixer: _Fi
     or inside the factory function that builds it.
     """
     try:
-        imports = collect_imports(ast.parse(text), "")
+        imports = collect_imports(TreeIndex(ast.parse(text)), "")
     except (SyntaxError, ValueError):
         imports = {}
     var = (findings[0].anchor or "").rpartition(":")[2]

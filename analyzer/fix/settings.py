@@ -16,6 +16,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from analyzer.parsers.pynodes import TreeIndex
 from analyzer.parsers.python import collect_imports, module_name, qualified_name
 
 # the fields a flag may be read from, in order of preference
@@ -179,7 +180,9 @@ def _load(text: str, path: str) -> _Module | None:
     except (SyntaxError, ValueError):
         return None
     name = module_name(path)
-    return _Module(tree, collect_imports(tree, name, PurePosixPath(path).name == "__init__.py"))
+    return _Module(
+        tree, collect_imports(TreeIndex(tree), name, PurePosixPath(path).name == "__init__.py")
+    )
 
 
 def _targets(stmt: ast.Assign | ast.AnnAssign) -> list[str]:

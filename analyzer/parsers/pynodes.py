@@ -4,8 +4,8 @@ Walking a tree is the dominant cost of Python analysis once parsing is done:
 the FastAPI model, the code rules, the imports and bandit each asked their own
 questions of the same tree, and each question was a full `ast.walk`. Here a
 single breadth-first pass (the order `ast.walk` yields) records every node by
-type and every child's parent; everything else reads lists. The index is kept
-for the few trees being analysed.
+type and every child's parent; everything else reads lists. The index belongs
+to its module (`PyModule.nodes`), so it lives exactly as long as the tree it indexes.
 """
 
 from __future__ import annotations
@@ -75,28 +75,9 @@ def _child_fields(kind: type) -> tuple[str, ...]:
     return got
 
 
-# The indexes of the last few trees, by identity. A tree is analysed start to end before the
-# next one (parse, file rules, summary), so a handful suffices; a weak mapping would not do,
-# as an index refers to its own tree and would keep every tree of the scan alive.
-_RECENT: list[tuple[ast.AST, TreeIndex]] = []
-_KEEP = 4
-
-
-def index(tree: ast.AST) -> TreeIndex:
-    for i, (seen, got) in enumerate(_RECENT):
-        if seen is tree:
-            if i:
-                _RECENT.insert(0, _RECENT.pop(i))
-            return got
-    got = TreeIndex(tree)
-    _RECENT.insert(0, (tree, got))
-    del _RECENT[_KEEP:]
-    return got
-
-
-def of_type(tree: ast.AST, *types: type[N]) -> list[N]:
+def of_type(ix: TreeIndex, *types: type[N]) -> list[N]:
     """Every node of these exact types in the tree (ast.walk order within each type)."""
-    by_type = index(tree).by_type
+    by_type = ix.by_type
     if len(types) == 1:
         return by_type.get(types[0], [])  # type: ignore[return-value]
     out: list[N] = []
@@ -105,19 +86,17 @@ def of_type(tree: ast.AST, *types: type[N]) -> list[N]:
     return out
 
 
-def calls(tree: ast.AST, qualify: Callable[[ast.AST], str | None]) -> list[tuple[str, ast.Call]]:
+def calls(ix: TreeIndex, qualify: Callable[[ast.AST], str | None]) -> list[tuple[str, ast.Call]]:
     """(qualified name, call) of every call whose callee has a name, computed once per tree."""
-    ix = index(tree)
     if ix.named_calls is None:
-        ix.named_calls = [(name, call) for name, call in all_calls(tree, qualify) if name]
+        ix.named_calls = [(name, call) for name, call in all_calls(ix, qualify) if name]
     return ix.named_calls
 
 
 def all_calls(
-    tree: ast.AST, qualify: Callable[[ast.AST], str | None]
+    ix: TreeIndex, qualify: Callable[[ast.AST], str | None]
 ) -> list[tuple[str, ast.Call]]:
     """(qualified name or "", call) of every call, in walk order; names resolved once per tree."""
-    ix = index(tree)
     if ix.calls is None:
         got = []
         for node in ix.by_type.get(ast.Call, []):
@@ -127,12 +106,12 @@ def all_calls(
     return ix.calls
 
 
-def in_walk_order(tree: ast.AST, *types: type[N]) -> list[N]:
+def in_walk_order(ix: TreeIndex, *types: type[N]) -> list[N]:
     """Nodes of several types interleaved as `ast.walk` meets them, where the order decides."""
     wanted = frozenset(types)
-    return [n for n in index(tree).order if type(n) in wanted]  # type: ignore[misc]
+    return [n for n in ix.order if type(n) in wanted]  # type: ignore[misc]
 
 
-def parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+def parents(ix: TreeIndex) -> dict[ast.AST, ast.AST]:
     """Child -> parent for every node of the tree."""
-    return index(tree).parents
+    return ix.parents

@@ -33,6 +33,11 @@ class PyModule:
         return qualified_name(node, self.imports)
 
     @functools.cached_property
+    def nodes(self) -> nodes.TreeIndex:
+        """Every node of the tree by type and parent, from one walk, for every rule to share."""
+        return nodes.TreeIndex(self.tree)
+
+    @functools.cached_property
     def is_test(self) -> bool:
         return is_test_path(self.path)
 
@@ -102,7 +107,10 @@ def parse(src: SourceFile) -> PyModule:
         raise ParseError(f"invalid Python: {exc}") from None
     name = module_name(src.path)
     is_package = PurePosixPath(src.path).name == "__init__.py"
-    return PyModule(src.path, name, tree, collect_imports(tree, name, is_package))
+    ix = nodes.TreeIndex(tree)
+    mod = PyModule(src.path, name, tree, collect_imports(ix, name, is_package))
+    vars(mod)["nodes"] = ix  # the index the imports were read from: built once per tree
+    return mod
 
 
 def _newer(src: SourceFile, exc: SyntaxError) -> ast.Module:
@@ -114,11 +122,11 @@ def _newer(src: SourceFile, exc: SyntaxError) -> ast.Module:
     return tree
 
 
-def collect_imports(tree: ast.Module, module: str, is_package: bool = False) -> dict[str, str]:
+def collect_imports(ix: nodes.TreeIndex, module: str, is_package: bool = False) -> dict[str, str]:
     """Every import in the file (nested ones too), relative imports made absolute."""
     out: dict[str, str] = {}
     package = module if is_package else module.rpartition(".")[0]
-    for node in nodes.in_walk_order(tree, ast.Import, ast.ImportFrom):
+    for node in nodes.in_walk_order(ix, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

@@ -13,7 +13,6 @@ import functools
 
 from analyzer.core.vocabulary import RATE_LIMIT_LIBS
 from analyzer.facts.fastapi.scope import Scope
-from analyzer.parsers import pynodes as nodes
 
 # --------------------------------------------------------------------------- evidence
 
@@ -44,7 +43,7 @@ def evidence_by_function(scope: Scope) -> dict[int, tuple[bool, bool, bool]]:
     attribute named like `get_user`, a header string, `status_code=401`), so a module
     without any costs one pass over its names and strings, not a walk per function.
     """
-    shared = nodes.index(scope.mod.tree)
+    shared = scope.mod.nodes
     parents = shared.parents
     by_type = shared.by_type
     telling: list[ast.AST] = []
@@ -142,7 +141,7 @@ _TELEPHONY_STRINGS = frozenset(
 
 def may_be_telephony(scope: Scope) -> bool:
     """Whether any route here can answer Twilio: `twilio.twiml` named or its strings used."""
-    by_type = nodes.index(scope.mod.tree).by_type
+    by_type = scope.mod.nodes.by_type
     return any(
         isinstance(n, ast.Name)
         and (

@@ -36,7 +36,6 @@ def capabilities(
     Reads the module's functions and middlewares as already extracted: an auth check in a
     function or an authenticating middleware gives "auth".
     """
-    tree = scope.mod.tree
     libs: set[str] = set()
     modules = set(scope.mod.imports.values())
     for q in modules:
@@ -54,7 +53,7 @@ def capabilities(
             libs.add("auth")
         if q in GZIP:
             libs.add("gzip")
-    for node in nodes.of_type(tree, ast.Call):
+    for node in nodes.of_type(scope.mod.nodes, ast.Call):
         if isinstance(node, ast.Call):
             q = scope.qn(node.func)
             if q == "sentry_sdk.init" and any(
@@ -84,7 +83,7 @@ def capabilities(
         libs.add("auth")
     strings = {
         n.value.lower()
-        for n in nodes.of_type(tree, ast.Constant)
+        for n in nodes.of_type(scope.mod.nodes, ast.Constant)
         if isinstance(n.value, str) and len(n.value) < 64
     }
     headers = frozenset(strings & CODE_SECURITY_HEADERS)

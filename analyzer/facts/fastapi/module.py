@@ -71,24 +71,25 @@ class _Extractor:
         self.instances: dict[str, str] = {}
         self.constants: dict[str, str] = {}
         self.aliases: dict[str, tuple[Dep, ...]] = {}
-        self.dev_calls = _dev_calls(nodes.index(mod.tree))
+        self.dev_calls = _dev_calls(mod.nodes)
 
     # main ------------------------------------------------------------------
 
     def run(self) -> ModuleFacts:
         tree = self.mod.tree
+        ix = self.mod.nodes
         self._constants_and_instances(tree)
-        for assign in nodes.in_walk_order(tree, ast.Assign, ast.AnnAssign):
+        for assign in nodes.in_walk_order(ix, ast.Assign, ast.AnnAssign):
             if isinstance(assign, (ast.Assign, ast.AnnAssign)) and isinstance(
                 assign.value, ast.Call
             ):
                 self._owner(assign, assign.value)
         functions = {
             f.name: self._function_info(f)
-            for f in nodes.in_walk_order(tree, ast.FunctionDef, ast.AsyncFunctionDef)
+            for f in nodes.in_walk_order(ix, ast.FunctionDef, ast.AsyncFunctionDef)
             if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
-        for cls in nodes.of_type(tree, ast.ClassDef):
+        for cls in nodes.of_type(ix, ast.ClassDef):
             functions.setdefault(cls.name, self._class_info(cls))
         routes: list[Route] = []
         includes: list[Include] = []
@@ -96,7 +97,7 @@ class _Extractor:
         mounts: list[Mount] = []
         handlers: list[int] = []
         found: list[ast.AST] = nodes.in_walk_order(
-            tree, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call
+            ix, ast.FunctionDef, ast.AsyncFunctionDef, ast.Call
         )
         for node in found:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -134,7 +135,7 @@ class _Extractor:
                 for item in node.body:
                     self._assignment(item, node.name + ".")
         # Annotated aliases may also be declared in functions
-        for found in nodes.in_walk_order(tree, ast.Assign, ast.AnnAssign):
+        for found in nodes.in_walk_order(self.mod.nodes, ast.Assign, ast.AnnAssign):
             if isinstance(found, (ast.Assign, ast.AnnAssign)) and found.value is not None:
                 target = found.targets[0] if isinstance(found, ast.Assign) else found.target
                 if isinstance(target, ast.Name):
