@@ -1,5 +1,8 @@
 """Secrets rules (SEC001-SEC004): credentials committed in any text file.
 
+Kept whole (about 550 lines): one classifier that every candidate passes through, in order;
+splitting its filters apart would hide which one decides.
+
 detect-secrets finds the candidates (analyzer.engines.detect_secrets_engine);
 this module decides what each one is and reports it once:
 
