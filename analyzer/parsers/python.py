@@ -28,6 +28,7 @@ class PyModule:
     module: str  # dotted name guessed from the path: app/api/routes.py -> app.api.routes
     tree: ast.Module = field(repr=False)
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    text: str = field(default="", repr=False)  # the source: comments are not in the tree
 
     def qualified_name(self, node: ast.AST) -> str | None:
         return qualified_name(node, self.imports)
@@ -108,7 +109,7 @@ def parse(src: SourceFile) -> PyModule:
     name = module_name(src.path)
     is_package = PurePosixPath(src.path).name == "__init__.py"
     ix = nodes.TreeIndex(tree)
-    mod = PyModule(src.path, name, tree, collect_imports(ix, name, is_package))
+    mod = PyModule(src.path, name, tree, collect_imports(ix, name, is_package), src.text)
     vars(mod)["nodes"] = ix  # the index the imports were read from: built once per tree
     return mod
 

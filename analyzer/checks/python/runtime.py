@@ -89,16 +89,63 @@ def bare_except(ix: ModuleIndex) -> Iterator[Finding]:
 @rule("PY013", app_code_only=True)
 def exception_swallowed(ix: ModuleIndex) -> Iterator[Finding]:
     mod = ix.mod
+    lines = mod.text.split("\n") if mod.text else None
     for node in ix.nodes(ast.ExceptHandler):
-        if _catches_everything(node, mod) and all(_is_noop(s) for s in node.body):
-            yield finding(
-                "PY013",
-                mod,
-                node,
-                "Every exception is caught and silently dropped: failures vanish without a log "
-                "line or a metric; log it (`logger.exception`) or let it propagate.",
-                "swallowed-exception",
-            )
+        if not (_catches_everything(node, mod) and all(_is_noop(s) for s in node.body)):
+            continue
+        if _best_effort(ix, node) or _explained(node, lines):
+            continue
+        yield finding(
+            "PY013",
+            mod,
+            node,
+            "Every exception is caught and silently dropped: failures vanish without a log "
+            "line or a metric; log it (`logger.exception`) or let it propagate.",
+            "swallowed-exception",
+        )
+
+
+# Calls whose failure leaves nothing to do: closing, cancelling or removing what is being let go.
+_CLEANUP = frozenset(
+    {"close", "aclose", "cancel", "remove", "unlink", "rmdir", "rmtree", "disconnect", "release",
+     "shutdown", "kill", "terminate", "stop", "seek", "flush", "unsubscribe", "delete", "cleanup",
+     "wait_closed", "join", "detach", "dispose", "quit"}
+)  # fmt: skip
+
+
+def _best_effort(ix: ModuleIndex, handler: ast.ExceptHandler) -> bool:
+    """A `try` that only lets something go (one close/cancel/remove call), or any `try` in
+    a `finally` block or a `__del__`: there is nothing a caller could do with the error."""
+    node = ix.parents.get(handler)
+    if not isinstance(node, ast.Try):
+        return False
+    body = node.body
+    if len(body) == 1:
+        stmt = body[0]
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if isinstance(call, ast.Await):
+            call = call.value
+        func = call.func if isinstance(call, ast.Call) else None
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in _CLEANUP:
+            return True
+    cur = ix.parents.get(node)
+    child: ast.AST = node
+    while cur is not None:
+        if isinstance(cur, ast.Try) and child in cur.finalbody:
+            return True
+        if isinstance(cur, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return cur.name in ("__del__", "__exit__", "__aexit__", "close", "aclose", "shutdown")
+        child, cur = cur, ix.parents.get(cur)
+    return False
+
+
+def _explained(handler: ast.ExceptHandler, lines: list[str] | None) -> bool:
+    """A comment inside the handler says why the error is ignored: a decision, not an accident."""
+    if not lines or not handler.body:
+        return False
+    start, end = handler.lineno, getattr(handler, "end_lineno", handler.lineno) or handler.lineno
+    return any("#" in lines[i - 1] for i in range(start, min(end, len(lines)) + 1))
 
 
 def _is_noop(stmt: ast.stmt) -> bool:
