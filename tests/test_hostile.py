@@ -320,3 +320,24 @@ def test_an_operators_own_templating_inside_a_string_is_not_helm(tmp_path: Path)
     write_tree(tmp_path, {"config/runtimes/sklearn.yaml": runtime})
     codes = _codes(tmp_path)["config/runtimes/sklearn.yaml"]
     assert NO_LIMITS in codes and NOTE not in codes
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = " + "(" * 100_000 + "1" + ")" * 100_000 + "\n",  # overflowed libcst's native stack
+        "x = " + "[" * 5_000 + "\n",
+        "".join(" " * i + "if x:\n" for i in range(150)) + " " * 150 + "pass\n",
+        "x = " + " + ".join(["a"] * 100_000) + '\nprint "python 2"\n',  # held the interpreter
+    ],
+    ids=["brackets", "unclosed", "indentation", "long-line"],
+)
+def test_python_no_version_accepts_is_a_note_not_a_dead_process(
+    source: str, tmp_path: Path
+) -> None:
+    write_tree(tmp_path, {"app/bad.py": source, "k8s/deploy.yaml": DEPLOYMENT})
+    proc = run_cli("scan", tmp_path, "--format", "json", "--no-cache", "--fail-on", "never")
+    assert proc.returncode == 0, proc.returncode
+    found = json.loads(proc.stdout)["findings"]
+    assert any(f["code"] == NOTE and f["path"] == "app/bad.py" for f in found)
+    assert any(f["code"] == NO_LIMITS for f in found)

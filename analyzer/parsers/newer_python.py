@@ -20,12 +20,43 @@ import libcst as cst
 STRING_PLACEHOLDER = "__prodready_string__"
 
 
+# CPython's tokenizer refuses brackets nested more than 200 deep and blocks indented more than
+# 100 levels, in every version; a text beyond either is not Python of any version.
+MAX_BRACKETS = 200
+MAX_TEXT = 1_000_000  # characters
+MAX_LINE = 4_000
+MAX_INDENT_LEVELS = 100
+
+
+def _deeper_than_python_allows(text: str) -> bool:
+    opened = text.count("(") + text.count("[") + text.count("{")
+    if opened > MAX_BRACKETS:
+        depth = 0
+        for ch in text:
+            if ch in "([{":
+                depth += 1
+                if depth > MAX_BRACKETS:
+                    return True
+            elif ch in ")]}":
+                depth = max(0, depth - 1)
+    indents = {len(line) - len(line.lstrip(" \t")) for line in text.splitlines() if line.strip()}
+    return len(indents) > MAX_INDENT_LEVELS
+
+
 class NotNewerPython(Exception):
     """The text is not valid Python of any version libcst knows: a real syntax error."""
 
 
 def parse_newer(text: str, filename: str) -> tuple[ast.Module, tuple[str, ...]]:
     """The module's tree, and the newer constructs that had to be rewritten to get it."""
+    if len(text) > MAX_TEXT or any(len(line) > MAX_LINE for line in text.splitlines()):
+        # libcst holds the interpreter while it parses, so the per-file time budget cannot stop
+        # it; it is slow on huge expressions. Hand-written modern Python is never this shape.
+        raise NotNewerPython("too large or too long a line to read with a newer grammar")
+    if _deeper_than_python_allows(text):
+        # libcst's native parser recurses without a bound: deep enough input overflows the C
+        # stack and ends the process. No Python accepts such a module anyway.
+        raise NotNewerPython("nested more deeply than any Python version allows")
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
