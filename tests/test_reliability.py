@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -244,7 +243,8 @@ def test_whole_corpus_through_the_cli_exit_codes(
 
 
 def test_python_syntax_of_other_versions(tmp_path: Path) -> None:
-    """Each supported version's own syntax: parsed where this Python knows it, else one note."""
+    """Each supported version's own syntax is read whatever Python runs the scan: valid code is
+    never "invalid Python" (newer grammars go through libcst, see analyzer.parsers.newer_python)."""
     snippets = {
         (3, 10): "match x:\n    case 1:\n        pass\n",
         (3, 11): "try:\n    pass\nexcept* ValueError:\n    pass\n",
@@ -253,9 +253,7 @@ def test_python_syntax_of_other_versions(tmp_path: Path) -> None:
     }
     write_tree(tmp_path, {f"app/v{a}{b}.py": text for (a, b), text in snippets.items()})
     notes = {f[1] for f in _findings(tmp_path) if f[0] == "PR001"}
-    for a, b in snippets:
-        expected = sys.version_info < (a, b)
-        assert (f"app/v{a}{b}.py" in notes) is expected, (a, b, notes)
+    assert notes == set(), notes
 
 
 def test_odd_gitignore_patterns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
