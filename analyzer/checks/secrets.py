@@ -116,7 +116,7 @@ _KEYWORD_IN_NAME = re.compile(
 # The last word of a name that holds *about* a secret rather than the secret itself.
 _META_WORDS = frozenset(
     {
-        "name", "names", "ref", "reference", "file", "path", "dir", "id", "ids", "type",
+        "annotation", "annotations", "name", "names", "ref", "reference", "file", "path", "dir", "id", "ids", "type",
         "length", "len", "field", "header", "policy", "namespace", "env", "var", "variable",
         "enabled", "mount", "provider", "manager", "store", "arn", "version", "count", "size",
         "hash", "prefix", "suffix", "label", "description", "help", "format", "regex",
@@ -320,6 +320,8 @@ def _classify(hit: engine.RawHit, lines: list[str], path: str) -> _Candidate | N
     if len(value) < 8 and hit.secret_type not in _SHORT_OK:
         return None  # a token pattern matched a prefix and nothing after it
     key = _assigned_name(raw, hit.column)
+    if guessed and key and _words(key)[-1:] and _words(key)[-1] in _ID_WORDS:
+        return None  # `id = "prj_9YDP…"` in a Terraform import block, `client_id`
     if hit.secret_type == "Secret Keyword" and not _keyword_value_ok(
         key or _name_before(raw, hit.column), value
     ):
@@ -406,10 +408,29 @@ def _keyword_value_ok(key: str | None, value: str) -> bool:
     if v.startswith(("/", "./", "../", "~/")) and " " not in v:
         return False  # a path to a secret file
     if key and _KEYWORD_IN_NAME.search(key):
-        words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower().replace("-", "_").split("_")
-        if words and words[-1] in _META_WORDS:
-            return False
+        words = _words(key)
+        keyword_at = next((i for i, w in enumerate(words) if _KEYWORD_IN_NAME.search(w)), 0)
+        if any(w in _META_WORDS for w in words[keyword_at:]):
+            return False  # `LoggerSecretNameKey`, `storageSecretNameAnnotation`: about a secret
+        if words and words[-1] == "secret" and _OBJECT_NAME.match(v):
+            return False  # `DefaultStorageSpecSecret = "storage-config"`: a Secret's name
     return True
+
+
+def _words(name: str) -> list[str]:
+    return [
+        w
+        for w in re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower().replace("-", "_").split("_")
+        if w
+    ]
+
+
+# A Kubernetes object name made of words (`storage-config`, `db-credentials`).
+_OBJECT_NAME = re.compile(r"^[a-z]{2,}(?:-[a-z]{2,})+$")
+# What names an object rather than guards it: an ID is looked up, never kept secret.
+_ID_WORDS = frozenset(
+    {"id", "ids", "uuid", "guid", "arn", "thumbprint", "thumbprints", "fingerprint", "etag"}
+)
 
 
 # How far before a value its name is looked for: an assignment's name and annotation fit in

@@ -23,6 +23,7 @@ _OPTIONAL = (
     "security-severity",
     "precision",
     "scope",
+    "applies-to",
     "fixable",
     "fix-safety",
     "fix-examples",
@@ -85,9 +86,16 @@ def _rule(source: str, entry: Any) -> Rule:
         security_severity=None if sec is None else f"{float(sec):.1f}",
         precision=str(entry.get("precision", "high")),
         scope=str(entry.get("scope", "file")),
+        applies_to=_applies_to(source, code, entry.get("applies-to", "production")),
         examples=_examples(source, code, entry["examples"]),
         **_fix_fields(source, code, entry),
     )
+
+
+def _applies_to(source: str, code: str, value: Any) -> str:
+    if value not in ("production", "everywhere"):
+        raise UsageError(f"{source}: rule {code}: applies-to must be production or everywhere")
+    return str(value)
 
 
 def _fix_fields(source: str, code: str, entry: dict[str, Any]) -> dict[str, Any]:

@@ -71,6 +71,10 @@ class Rule:
     security_severity: str | None = None  # "0.1".."10.0" marks a security rule for GitHub
     precision: str = "high"
     scope: str = "file"  # "file" (has a line) or "repository"
+    # "production": findings in tests, docs, examples, dev tooling, archived releases and
+    # vendored code are dropped (core/roles); "everywhere": a leaked token or an unsafe CI
+    # workflow matters wherever it is.
+    applies_to: str = "production"
     examples: tuple[Example, ...] = ()
     fixable: bool = False  # `prodready fix` can repair its findings
     fix_safety: str | None = None  # "safe" (applied by default) or "unsafe" (needs --unsafe)

@@ -8,6 +8,7 @@ detector gets the same answer for the same path.
 from __future__ import annotations
 
 import re
+from enum import Enum
 from pathlib import PurePosixPath
 
 _TEST_PATH = re.compile(
@@ -51,3 +52,78 @@ _DEV_FOLDER = re.compile(
 def is_dev_config(path: str) -> bool:
     lower = path.lower()
     return bool(_DEV_FOLDER.search(lower) or _DEV_NAME_PART.search(PurePosixPath(lower).name))
+
+
+class Role(str, Enum):
+    """What a file is for. Only `app` files are what production runs.
+
+    `script` (operator and release tooling under `scripts/`, `tools/`, `bin/`) is
+    production-adjacent: its Dockerfiles and manifests may still be deployed, so the
+    infrastructure rules judge it; the Python rules do not (see `is_app_path`).
+    """
+
+    APP = "app"
+    SCRIPT = "script"
+    TEST = "test"
+    DEV = "dev"
+    DOCS = "docs"
+    EXAMPLE = "example"
+    ARCHIVE = "archive"
+    VENDORED = "vendored"
+
+
+# Not what this repository deploys: findings of production rules there are noise.
+NOT_PRODUCTION = frozenset(
+    {Role.TEST, Role.DEV, Role.DOCS, Role.EXAMPLE, Role.ARCHIVE, Role.VENDORED}
+)
+
+_VENDORED = re.compile(
+    r"(?:^|/)(?:vendor|vendors|third_party|third-party|node_modules|bower_components|wwwroot/lib)/"
+)
+# A folder named for a release (`install/v0.6.0/`, `releases/1.2.3-rc0/`) holds a frozen
+# snapshot of a past version; the current manifests live elsewhere.
+_VERSION_FOLDER = re.compile(
+    r"(?:^|/)v?\d+\.\d+(?:\.\d+){0,2}(?:[-.+_]?(?:rc|alpha|beta|pre|dev|post)\.?\d*)?/",
+    re.IGNORECASE,
+)
+_TEST_FILES = re.compile(
+    r"(?:^|/)(?:tests?|testing|__tests__|spec|specs|e2e|cypress|playwright|fixtures?|testdata|"
+    r"test[-_][^/]*|[^/]*[-_]tests?)/"
+    r"|(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$|_test\.go$|\.(?:spec|test)\.[cm]?[jt]sx?$",
+    re.IGNORECASE,
+)
+_DOCS = re.compile(r"(?:^|/)(?:docs?|documentation|handbook)/|\.(?:md|mdx|rst)$", re.I)
+_EXAMPLES = re.compile(
+    r"(?:^|/)(?:examples?|samples?|demos?|playgrounds?|quickstarts?|tutorials?|cookbooks?|"
+    r"notebooks?)/",
+    re.IGNORECASE,
+)
+_SCRIPTS = re.compile(r"(?:^|/)(?:scripts?|tools|bin)/")
+
+
+def role_of(path: str) -> Role:
+    """The one classification every rule and detector uses; the first match wins.
+
+    Vendored and archived copies come first (a vendored package's tests are still
+    someone else's code), then tests, examples and docs, then development tooling.
+    """
+    if _VENDORED.search(path):
+        return Role.VENDORED
+    if _VERSION_FOLDER.search(path):
+        return Role.ARCHIVE
+    if _TEST_FILES.search(path):
+        return Role.TEST
+    if _EXAMPLES.search(path):
+        return Role.EXAMPLE
+    if _DOCS.search(path):
+        return Role.DOCS
+    if _DEV_FOLDER.search(path.lower()):
+        return Role.DEV
+    if _SCRIPTS.search(path):
+        return Role.SCRIPT
+    return Role.APP
+
+
+def is_production(path: str) -> bool:
+    """Deployed or deployable: an app file or an operator script, nothing else."""
+    return role_of(path) not in NOT_PRODUCTION

@@ -10,6 +10,7 @@ kustomize's `namespace:` set it at deploy time.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,8 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Pod": ("spec",),
 }
 
+_PATCH_FILE = re.compile(r"(?:^|[-_.])patch(?:es)?(?:[-_.][^/]*)?\.ya?ml$", re.IGNORECASE)
+_SELECTOR_REQUIRED = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 BATCH_KINDS = {"Job", "CronJob"}  # run to completion: probes make no sense there
 
 
@@ -59,6 +62,16 @@ class Obj:
 
     def label(self) -> str:
         return f'{self.kind} "{self.name}"'
+
+    @property
+    def is_patch(self) -> bool:
+        """A workload in a file named as a kustomize patch (`manager_image_patch.yaml`) that
+        lacks `spec.selector` (which the API server requires of apps/v1 workloads): its
+        absent fields come from the base it patches, so they are unknown, not missing."""
+        if self.kind not in _SELECTOR_REQUIRED or not _PATCH_FILE.search(self.path):
+            return False
+        spec = self.node.get("spec")
+        return isinstance(spec, dict) and "selector" not in spec
 
     def key_mark(self, *keys: str) -> Mark:
         """Where the deepest existing key of `keys` stands (the object itself if none does)."""
@@ -90,8 +103,8 @@ class Container:
 
     @property
     def fragment(self) -> bool:
-        """No `image`: a kustomize patch, not a container; "missing X" rules skip it."""
-        return "image" not in self.node
+        """No `image`, or in a patch: not a whole container; "missing X" rules skip it."""
+        return "image" not in self.node or self.owner.is_patch
 
     def label(self) -> str:
         what = "init container" if self.init and not self.sidecar else "container"

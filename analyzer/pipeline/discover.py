@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pathspec
+import yaml
 
 SKIP_DIRS = frozenset(
     {
@@ -38,6 +39,7 @@ SKIP_DIRS = frozenset(
 )
 
 _YAML = (".yaml", ".yml")
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _COMPOSE = re.compile(r"^(docker-)?compose([.-][\w.-]*)?\.ya?ml$", re.IGNORECASE)
 _JS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
 # A top-level-looking key, however the manifest spells it: at a line start (any of YAML's line
@@ -314,6 +316,21 @@ def kind_by_name(rel: str) -> str | None:
     return None
 
 
+def _plain_yaml(text: str) -> bool:
+    """Outside a chart, YAML that loads as it is was never meant to be rendered first.
+
+    An operator's own templating inside string values (KServe's `{{ .Spec.Model.Name }}`
+    in a block scalar) leaves the manifest valid; only a template whose actions break
+    the YAML needs rendering before anything can be judged.
+    """
+    try:
+        for _ in yaml.load_all(text, Loader=_SAFE_LOADER):
+            pass
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return False
+    return True
+
+
 def classify(rel: str, text: str) -> str:
     """The file's kind; `helm` for a template that only renders to YAML."""
     kind = kind_by_name(rel)
@@ -323,7 +340,7 @@ def classify(rel: str, text: str) -> str:
             bare = _COMMENT_LINE.sub("", text)
             in_chart = "/templates/" in "/" + lower
             if (in_chart and _ACTION.search(bare)) or (
-                _K8S_KIND.search(text) and _HELM.search(bare)
+                _K8S_KIND.search(text) and _HELM.search(bare) and not _plain_yaml(text)
             ):
                 return "helm"
         if _K8S_API.search(text) and _K8S_KIND.search(text):

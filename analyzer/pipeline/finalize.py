@@ -21,6 +21,7 @@ from analyzer.core.model import (
     Silencer,
     printable,
 )
+from analyzer.core.roles import is_production
 from analyzer.pipeline.plan import (
     INVALID_SUPPRESSION,
 )
@@ -106,6 +107,18 @@ def invalid_suppressions(results: list[FileResult], rules: dict[str, Rule]) -> l
                     )
                 )
     return out
+
+
+def production_only(findings: list[Finding], rules: dict[str, Rule]) -> list[Finding]:
+    """Drop a production rule's findings in files production does not run (core/roles).
+
+    A missing resource limit in `docs/samples/`, `install/v0.6.0/` or a test overlay is
+    not this repository's deployment: reporting it is the noise that gets a linter
+    switched off. Notes about files that could not be read stay (PR001 applies everywhere).
+    """
+    return [
+        f for f in findings if rules[f.code].applies_to == "everywhere" or is_production(f.path)
+    ]
 
 
 def per_path_filter(findings: list[Finding], config: Config) -> list[Finding]:

@@ -36,6 +36,7 @@ from analyzer.pipeline.finalize import (
     invalid_suppressions,
     mark_unapplied,
     per_path_filter,
+    production_only,
     silencers,
     yield_to_specific,
 )
@@ -88,7 +89,7 @@ def scan(
     if plan.cache is not None:
         result_cache.prune(plan.cache.folder)
     findings += [note(path, reason, None) for path, reason in config.problems]
-    findings = [f for f in findings if f.code in rules]
+    findings = production_only([f for f in findings if f.code in rules], rules)
     findings = yield_to_specific(findings, rules)
     ignores = {r.path: r.ignores for r in results}
     findings.extend(invalid_suppressions(results, rules))
