@@ -12,12 +12,12 @@ from enum import Enum
 from pathlib import PurePosixPath
 
 _TEST_PATH = re.compile(
-    r"(?:^|/)(?:tests?|testing|__tests__|fixtures?)/|(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$"
+    r"(?:^|/)(?:tests?|testing|__tests__|fixtures?)/|(?:^|/)(?:test_[^/]*|[^/]*_test|conftest|tests?)\.py$"
 )
 _NOT_APP_PATH = re.compile(
     r"(?:^|/)(?:scripts?|tools|bin|docs?|examples?|migrations|alembic|benchmarks?|bench|hack|"
     r"\.devcontainer|dev|devtools|load_?tests?|locust|perf|evals?|samples?|demos?|playgrounds?|"
-    r"notebooks?|seeds?|seeders?)/"
+    r"notebooks?|seeds?|seeders?|generators?)/"
     r"|(?:^|/)(?:setup|noxfile|fabfile|manage)\.py$"
 )
 _TEMPLATE_ENV = re.compile(r"\.(example|sample|template|tmpl|dist|defaults?)$", re.IGNORECASE)
@@ -89,7 +89,7 @@ _VERSION_FOLDER = re.compile(
 _TEST_FILES = re.compile(
     r"(?:^|/)(?:tests?|testing|__tests__|spec|specs|e2e|cypress|playwright|fixtures?|testdata|"
     r"test[-_][^/]*|[^/]*[-_]tests?)/"
-    r"|(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$|_test\.go$|\.(?:spec|test)\.[cm]?[jt]sx?$",
+    r"|(?:^|/)(?:test_[^/]*|[^/]*_test|conftest|tests?)\.py$|_test\.go$|\.(?:spec|test)\.[cm]?[jt]sx?$",
     re.IGNORECASE,
 )
 _DOCS = re.compile(r"(?:^|/)(?:docs?|documentation|handbook)/|\.(?:md|mdx|rst)$", re.I)

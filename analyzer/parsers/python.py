@@ -51,7 +51,9 @@ class PyModule:
     def is_script(self) -> bool:
         """Run by hand (`python seed.py`): a `__main__` block, and nothing that builds or
         serves an application, wherever the file lives (`signup_user.py` at the root)."""
-        if not any(isinstance(s, ast.If) and _is_main_guard(s.test) for s in self.tree.body):
+        body = self.tree.body
+        guarded = any(isinstance(s, ast.If) and _is_main_guard(s.test) for s in body)
+        if not guarded and not any(_does_work(s) for s in body):
             return False
         return not any(q.split(".")[0] in SERVICE_MODULES for q in self.imports.values())
 
@@ -76,6 +78,23 @@ SERVICE_MODULES = frozenset(
      "tornado", "twisted", "socketserver", "websockets", "pipecat", "livekit", "kafka",
      "aiokafka", "pika", "aio_pika", "faust", "schedule", "apscheduler"}
 )  # fmt: skip
+
+
+def _does_work(stmt: ast.stmt) -> bool:
+    """A top-level statement that runs a task on import (`print(...)`, a loop, an `await`):
+    a module written to be run once, like `signup_user.py`, not one meant to be imported."""
+    if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+        return True
+    if isinstance(stmt, ast.Expr):
+        value = stmt.value
+        if isinstance(value, ast.Await):
+            return True
+        return (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id in ("print", "input")
+        )
+    return False
 
 
 def _is_main_guard(test: ast.expr) -> bool:

@@ -74,7 +74,7 @@ def _bandit_candidates(ix: ModuleIndex) -> list[ast.stmt]:
     return sorted(chosen.values(), key=lambda s: order.get(id(s), 0))
 
 
-@rule(*sorted(set(BANDIT_CODES.values())), defers=True)
+@rule(*sorted(set(BANDIT_CODES.values())), app_code_only=True, defers=True)
 def bandit_findings(ix: ModuleIndex) -> Iterator[Finding]:
     """bandit's hits in the statements that could hold one, as findings of their PY rule."""
     statements = _bandit_candidates(ix)

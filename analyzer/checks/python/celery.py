@@ -21,7 +21,7 @@ def celery_tasks_without_retry(results: Sequence[FileResult]) -> Iterator[Findin
     summaries = [r.facts for r in results if isinstance(r.facts, PySummary)]
     external = {k: v for m in summaries for k, v in m.outbound.items()}
     for mod in summaries:
-        if mod.is_test:
+        if not mod.is_app_code:
             continue
         for task in mod.tasks:
             reached = _first_external(task, external) or task.direct

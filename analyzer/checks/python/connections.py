@@ -71,7 +71,7 @@ def db_pool_without_settings(ix: ModuleIndex) -> Iterator[Finding]:
 # --------------------------------------------------------------------------- PY006 per request
 
 
-@rule("PY006")
+@rule("PY006", app_code_only=True)
 def client_created_per_request(ix: ModuleIndex) -> Iterator[Finding]:
     for fn in route_handlers(ix):
         for node in walk_body(fn):
@@ -95,7 +95,7 @@ def client_created_per_request(ix: ModuleIndex) -> Iterator[Finding]:
 _EXPIRY_KWARGS = ("ex", "px", "exat", "pxat", "keepttl")
 
 
-@rule("PY025")
+@rule("PY025", app_code_only=True)
 def redis_set_without_expiry(ix: ModuleIndex) -> Iterator[Finding]:
     for call, _name in ix.calls:
         if not isinstance(call.func, ast.Attribute) or call.func.attr not in (

@@ -21,7 +21,7 @@ _PLAIN_RESPONSES = frozenset(
 _ESCAPERS = ("escape", "quote", "quoteattr", "bleach.clean", "clean", "sanitize")
 
 
-@rule("PY024")
+@rule("PY024", app_code_only=True)
 def html_response_from_input(ix: ModuleIndex) -> Iterator[Finding]:
     for call, name in ix.calls:
         if name in _PLAIN_RESPONSES:

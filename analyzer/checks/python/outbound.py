@@ -44,7 +44,7 @@ from analyzer.parsers.python import PyModule
 # --------------------------------------------------------------------------- PY001 timeouts
 
 
-@rule("PY001")
+@rule("PY001", app_code_only=True)
 def outbound_call_without_timeout(ix: ModuleIndex) -> Iterator[Finding]:
     mod = ix.mod
     adapter_sets_timeout = _module_sets_session_timeout(ix)
@@ -202,7 +202,7 @@ def _loop_is_retry(loop: ast.AST) -> bool:
 # --------------------------------------------------------------------------- PY004 constant sleep
 
 
-@rule("PY004")
+@rule("PY004", app_code_only=True)
 def retry_loop_with_constant_sleep(ix: ModuleIndex) -> Iterator[Finding]:
     for call, name in ix.calls:
         if name not in ("time.sleep", "asyncio.sleep", "trio.sleep", "anyio.sleep"):

@@ -40,6 +40,27 @@ _NON_PRODUCTION_VALUE = re.compile(r"test|dummy|fake|example|sample|insecure|not
 _NON_PRODUCTION_MODULE = frozenset({"test", "tests", "testing", "dev", "development", "local"})
 
 
+_ENUM_BASES = re.compile(r"(?:Enum|Flag|Choices)$")
+
+
+def _enumeration(cls: ast.ClassDef) -> bool:
+    """An Enum (or Django `TextChoices`): its members are labels (`REFRESH_TOKEN =
+    "refresh_token"`, `client_secret = "polar_client_secret"`), never credentials."""
+    return any(_ENUM_BASES.search(last_name(_dotted(b))) for b in cls.bases)
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _own_label(name: str, value: str) -> bool:
+    """The value spells the name it is assigned to (`API_KEY = "api_key"`)."""
+    words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
+    return bool(words) and "_".join(words) in re.sub(r"[^a-z0-9]+", "_", value.lower())
+
+
 def _default_literal(value: ast.AST | None, mod: PyModule) -> ast.Constant | None:
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
         return value
@@ -59,7 +80,7 @@ def secret_default_in_code(ix: ModuleIndex) -> Iterator[Finding]:
     if PurePosixPath(mod.path).stem in _NON_PRODUCTION_MODULE:
         return  # settings/test.py, settings/dev.py: values for non-production environments
     scopes: list[list[ast.stmt]] = [mod.tree.body]
-    scopes.extend(n.body for n in ix.nodes(ast.ClassDef))
+    scopes.extend(n.body for n in ix.nodes(ast.ClassDef) if not _enumeration(n))
     for body in scopes:
         for stmt in body:
             if isinstance(stmt, ast.Assign):
@@ -81,7 +102,7 @@ def secret_default_in_code(ix: ModuleIndex) -> Iterator[Finding]:
             if any(c.isspace() for c in text.strip()) or _NON_PRODUCTION_VALUE.search(text):
                 continue  # prose ("unsupported authorization type") or a declared test value
             for name in names:
-                if _NOT_A_SECRET_SUFFIX.search(name):
+                if _NOT_A_SECRET_SUFFIX.search(name) or _own_label(name, text):
                     continue
                 if literal_secret(name, text) is not None:
                     yield finding(
