@@ -35,7 +35,7 @@ from pathlib import PurePosixPath
 
 from analyzer.checks.registry import ANY_TEXT, file_check
 from analyzer.core.model import Finding, Severity, SourceFile
-from analyzer.core.roles import is_dev_config, is_template_env
+from analyzer.core.roles import is_dev_config, is_production, is_template_env
 from analyzer.core.secretvalues import (
     is_placeholder,
     is_secret_name,
@@ -306,8 +306,16 @@ def _classify(hit: engine.RawHit, lines: list[str], path: str) -> _Candidate | N
         return _private_key(hit, lines, raw)
     value = hit.value
     guessed = hit.secret_type in _GUESSES
-    if guessed and (_TEST_PATH.search(path) or _VENDORED_PATH.search(path) or is_dev_config(path)):
-        return None  # `password = "incorrect"` in a test, an alphabet in vendored jQuery
+    if guessed and (
+        _TEST_PATH.search(path)
+        or _VENDORED_PATH.search(path)
+        or is_dev_config(path)
+        or not is_production(path)
+        or path.startswith(".github/")
+    ):
+        # `password = "incorrect"` in a test, an alphabet in vendored jQuery, a sample TLS key
+        # in docs, a CI service container's password: only a token's own format counts there
+        return None
     if guessed and _resource_path(value):
         return None  # `projects/123/locations/global/...`, `REGISTRY/cartservice`
     role = _supabase_role(value)
