@@ -50,6 +50,7 @@ HARDCODED = "SEC001"
 SUPABASE_SERVICE = "SEC002"
 ENV_FILE = "SEC003"
 PRIVATE_KEY = "SEC004"
+POSSIBLE = "SEC005"  # a guess from a name or randomness: its own rule, measured on its own
 
 _SUPABASE_KEY = re.compile(r"(?<![A-Za-z0-9_])sb_(secret|publishable)_[A-Za-z0-9_\-]{16,}")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
@@ -213,7 +214,7 @@ class _Candidate:
         return a[0] < b[1] and b[0] < a[1]
 
 
-@file_check(ANY_TEXT, HARDCODED, SUPABASE_SERVICE, PRIVATE_KEY)
+@file_check(ANY_TEXT, HARDCODED, SUPABASE_SERVICE, PRIVATE_KEY, POSSIBLE)
 def hardcoded_secrets(src: SourceFile) -> Iterator[Finding]:
     """Credentials in any text file: one finding per secret and line.
 
@@ -256,14 +257,14 @@ def _reported(src: SourceFile, hits: list[engine.RawHit]) -> Iterator[Finding]:
             same.append(cand)
     for cand in sorted(kept, key=lambda c: (c.line, c.column or 0)):
         yield Finding(
-            cand.code,
+            # a guess is not near-certain: it is a rule of its own, with its own precision
+            POSSIBLE if cand.guessed and cand.code == HARDCODED else cand.code,
             src.path,
             cand.message,
             line=cand.line,
             column=cand.column,
             anchor=_sha256(cand.anchor_source or cand.value),
-            # a guess is not near-certain: it asks for a look, it does not fail the build alone
-            severity=Severity.WARNING if cand.guessed else None,
+            severity=Severity.WARNING if cand.guessed and cand.code != HARDCODED else None,
         )
 
 
@@ -356,7 +357,11 @@ def _classify(hit: engine.RawHit, lines: list[str], path: str) -> _Candidate | N
         value,
         # random-looking and assigned to a credential's name: as certain as a token's format
         guessed=guessed
-        and not (hit.secret_type != "Secret Keyword" and bool(key) and is_secret_name(key or "")),
+        and not (
+            bool(key)
+            and is_secret_name(key or "")
+            and (hit.secret_type != "Secret Keyword" or _random_looking(value))
+        ),
     )
 
 
@@ -560,6 +565,17 @@ def _supabase_role(value: str) -> str | None:
     if role in _PUBLIC_ROLES:
         return "public"
     return None
+
+
+def _random_looking(value: str) -> bool:
+    """Generated, not typed by a person: long, no spaces, and lower, upper case and digits."""
+    return (
+        len(value) >= 12
+        and not any(c.isspace() for c in value)
+        and any(c.islower() for c in value)
+        and any(c.isupper() for c in value)
+        and any(c.isdigit() for c in value)
+    )
 
 
 def _looks_fake(value: str) -> bool:
