@@ -126,6 +126,12 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="rule codes, names, checklist IDs or prefixes",
     )
     p.add_argument("--ignore", type=_csv, default=None, metavar="ID,..")
+    p.add_argument(
+        "--profile",
+        choices=config_mod.PROFILES,
+        default=None,
+        help="default: the rules measured precise on real repositories; audit: every rule",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,6 +202,8 @@ def _config(args: argparse.Namespace, root: Path) -> config_mod.Config:
         cfg = replace(cfg, ignore=cfg.ignore + tuple(args.ignore))
     if getattr(args, "fail_on", None):
         cfg = replace(cfg, fail_on=args.fail_on)
+    if getattr(args, "profile", None):
+        cfg = replace(cfg, profile=args.profile)
     return cfg
 
 

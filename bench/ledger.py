@@ -47,6 +47,7 @@ from typing import Any
 import yaml
 
 LEDGER_DIR = Path(__file__).resolve().parent / "ledger"
+PRECISION_FILE = "precision.yaml"  # not a ledger: load_ledgers skips it
 VERDICTS = ("true", "false", "debatable")
 SCAN_ARGS = ["scan", ".", "--format", "json", "--no-cache", "--fail-on", "never"]
 GIT_ENV = {
@@ -70,6 +71,7 @@ class Ledger:
     repo: str
     commit: str
     judgments: dict[str, dict[str, Any]]
+    held_out: bool = False  # judged once at the end, never tuned on (`kinds: [held-out]`)
 
 
 @dataclass
@@ -109,6 +111,12 @@ class Report:
     by_rule: dict[str, Tally] = field(default_factory=dict)
     total: Tally = field(default_factory=Tally)
     errors: Tally = field(default_factory=Tally)
+    # the tuning half (what rules were changed against) and the held-out half, apart
+    tuning: Tally = field(default_factory=Tally)
+    tuning_errors: Tally = field(default_factory=Tally)
+    held_out: Tally = field(default_factory=Tally)
+    held_out_errors: Tally = field(default_factory=Tally)
+    tuning_by_rule: dict[str, Tally] = field(default_factory=dict)
     unjudged: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     gone: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
 
@@ -116,6 +124,8 @@ class Report:
 def load_ledgers(only: set[str] | None = None) -> list[Ledger]:
     ledgers = []
     for path in sorted(LEDGER_DIR.glob("*.yaml")):
+        if path.name == PRECISION_FILE:
+            continue
         if only is not None and path.stem not in only:
             continue
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -127,6 +137,7 @@ def load_ledgers(only: set[str] | None = None) -> list[Ledger]:
                 repo=str(data["repo"]),
                 commit=str(data["commit"]),
                 judgments={str(k): dict(v) for k, v in judgments.items()},
+                held_out="held-out" in (data.get("kinds") or ()),
             )
         )
     return ledgers
@@ -290,8 +301,13 @@ def tally(
             repo_tally.add(verdict)
             report.by_rule.setdefault(finding["code"], Tally()).add(verdict)
             report.total.add(verdict)
+            half = report.held_out if ledger.held_out else report.tuning
+            half.add(verdict)
+            if not ledger.held_out:
+                report.tuning_by_rule.setdefault(finding["code"], Tally()).add(verdict)
             if finding["severity"] == "error":
                 report.errors.add(verdict)
+                (report.held_out_errors if ledger.held_out else report.tuning_errors).add(verdict)
             if verdict is None:
                 report.unjudged.append((ledger.slug, finding))
         for fingerprint, judgment in ledger.judgments.items():
@@ -304,26 +320,73 @@ def fmt_precision(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def table(title: str, rows: list[tuple[str, Tally]]) -> None:
+def table(title: str, rows: list[tuple[str, Tally]], tiers: dict[str, str] | None = None) -> None:
     print(f"\n{title}")
     head = ("", "findings", "judged", "true", "false", "debatable", "precision")
+    head += ("tier",) if tiers is not None else ()
     width = max([len(name) for name, _ in rows] + [len(title), 8])
     print(f"{head[0]:<{width}} " + " ".join(f"{h:>9}" for h in head[1:]))
     for name, t in rows:
         cells = (t.findings, t.judged, t.true, t.false, t.debatable)
+        tier = f" {tiers.get(name, '-'):>9}" if tiers is not None else ""
         print(
             f"{name:<{width}} "
             + " ".join(f"{c:>9}" for c in cells)
             + f" {fmt_precision(t.precision):>9}"
+            + tier
         )
+
+
+# A rule's tier is measured once it has this many decided (true or false) findings on the
+# tuning half; below it the catalog's declared tier stands.
+MIN_DECIDED = 5
+
+
+def measured_tiers(report: Report) -> dict[str, str]:
+    """The precision tier each rule earns on the tuning half (analyzer.core.catalog.TIERS)."""
+    from analyzer.core.catalog import tier_of
+
+    return {
+        code: tier_of(t.precision)
+        for code, t in report.tuning_by_rule.items()
+        if t.precision is not None and t.true + t.false >= MIN_DECIDED
+    }
+
+
+def write_precision(report: Report, path: Path) -> None:
+    """The measurement the catalog's `precision:` values are checked against (a test reads
+    it): per rule, its decided findings on the tuning half and the tier they earn."""
+    tiers = measured_tiers(report)
+    body = {
+        code: {"true": t.true, "false": t.false, "debatable": t.debatable, "tier": tiers[code]}
+        for code, t in sorted(report.tuning_by_rule.items())
+        if code in tiers
+    }
+    head = (
+        "# Written by `python bench/ledger.py run --write-precision` from the audit profile's\n"
+        "# findings on the ledger's tuning half (held-out repositories excluded). Do not edit.\n"
+    )
+    path.write_text(head + yaml.safe_dump(body, sort_keys=True), encoding="utf-8")
 
 
 def print_report(report: Report) -> None:
     print(f"\n=== profile: {report.profile} ===")
     table("per repository", sorted(report.by_repo.items()))
     rules = sorted(report.by_rule.items(), key=lambda kv: (-kv[1].false, -kv[1].findings, kv[0]))
-    table("per rule (most false first)", rules)
-    table("overall", [("all findings", report.total), ("error severity", report.errors)])
+    table(
+        "per rule (most false first; tier earned on the tuning half)", rules, measured_tiers(report)
+    )
+    table(
+        "overall",
+        [
+            ("all findings", report.total),
+            ("error severity", report.errors),
+            ("tuning half", report.tuning),
+            ("tuning, error", report.tuning_errors),
+            ("held-out half", report.held_out),
+            ("held-out, error", report.held_out_errors),
+        ],
+    )
     print(
         f"\noverall precision: {fmt_precision(report.total.precision)}; "
         f"error-severity precision: {fmt_precision(report.errors.precision)}"
@@ -381,7 +444,13 @@ def write_unjudged(ledger: Ledger, findings: list[dict[str, Any]]) -> int:
     return len(new)
 
 
-def run(checkouts: Path, prodready: list[str], only: set[str] | None, write: bool) -> None:
+def run(
+    checkouts: Path,
+    prodready: list[str],
+    only: set[str] | None,
+    write: bool,
+    precision_file: Path | None = None,
+) -> None:
     ledgers = load_ledgers(only)
     profiles: list[str | None] = [None]
     if has_profile(prodready):
@@ -398,6 +467,9 @@ def run(checkouts: Path, prodready: list[str], only: set[str] | None, write: boo
                 scans[ledger.slug] = findings
         report = tally(profile or "default", ledgers, scans)
         print_report(report)
+        if precision_file is not None and profile == "audit":
+            write_precision(report, precision_file)
+            print(f"\nmeasured tiers written to {precision_file}")
         if write:
             for ledger in ledgers:
                 unjudged = [f for slug, f in report.unjudged if slug == ledger.slug]
@@ -429,6 +501,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="add unjudged findings to the ledger files, verdict `unjudged`",
     )
+    rn.add_argument(
+        "--write-precision",
+        action="store_true",
+        help=f"write each rule's measured tier to {LEDGER_DIR.name}/{PRECISION_FILE}",
+    )
     args = parser.parse_args(argv)
     only = {s.strip() for s in args.only.split(",") if s.strip()} if args.only else None
     if args.command == "checkout":
@@ -437,7 +514,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prodready = (
             shlex.split(args.prodready) if args.prodready else [sys.executable, "-m", "analyzer"]
         )
-        run(args.checkouts.resolve(), prodready, only, args.write_unjudged)
+        target = LEDGER_DIR / PRECISION_FILE if args.write_precision else None
+        run(args.checkouts.resolve(), prodready, only, args.write_unjudged, target)
     return 0
 
 

@@ -26,8 +26,8 @@ NOT_EXPECTED_ON_EXAMPLES = {"PR001", "PR002"}  # about the scan itself, not the 
 
 
 @cache
-def _scan(root: Path, fmt: str) -> tuple[int, str]:
-    proc = run_cli("scan", root, "--format", fmt)
+def _scan(root: Path, fmt: str, profile: str = "audit") -> tuple[int, str]:
+    proc = run_cli("scan", root, "--format", fmt, "--profile", profile)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, proc.stdout
 
@@ -55,6 +55,18 @@ def test_every_rule_fires_on_the_bad_example() -> None:
     missing = set(catalog.load()) - fired - NOT_EXPECTED_ON_EXAMPLES - skipped
     assert not missing, f"rules with no finding on examples/call-center: {sorted(missing)}"
     assert not fired & NOT_EXPECTED_ON_EXAMPLES, "the example must parse cleanly"
+
+
+def test_default_profile_reports_exactly_its_rules_on_the_bad_example() -> None:
+    code, out = _scan(BAD, "json", "default")
+    assert code == 1
+    doc = json.loads(out)
+    fired = {f["code"] for f in doc["findings"]}
+    rules = catalog.load()
+    default = {c for c, r in rules.items() if r.precision in catalog.DEFAULT_TIERS}
+    missing = default - fired - NOT_EXPECTED_ON_EXAMPLES - set(doc["skipped_rules"])
+    assert not missing, f"default-profile rules silent on examples/call-center: {sorted(missing)}"
+    assert fired <= default, f"audit rules reported by default: {sorted(fired - default)}"
 
 
 def test_fixed_example_is_clean() -> None:

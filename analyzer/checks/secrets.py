@@ -60,7 +60,8 @@ _PUBLIC_ROLES = frozenset({"anon"})
 _FAKE = re.compile(
     r"x{5,}|example|placeholder|changeme|change_me|your[_-]|dummy|fake|redacted|0{10,}|\*{3,}|"
     r"<[a-z_-]+>|\.\.\.|change[-_ ]?(?:me|this|it)|change[-_ ]in[-_ ]prod|[-_]here$|tobemodified|"
-    r"aqui$|^(?:demo|test|mock|sample)[-_]|^my[a-z]*(?:key|secret|token|password)$|^env[(:]",
+    r"aqui$|^(?:demo|test|mock|sample)[-_]|^my[a-z]*(?:key|secret|token|password)$|^env[(:]|"
+    r"1234567890|abcdef",
     re.IGNORECASE,
 )
 # Keys that are public by design: analytics project keys, publishable payment and Supabase keys.
@@ -306,7 +307,11 @@ def _classify(hit: engine.RawHit, lines: list[str], path: str) -> _Candidate | N
     if hit.secret_type == "Private Key":
         return _private_key(hit, lines, raw)
     value = hit.value
-    guessed = hit.secret_type in _GUESSES
+    guessed = hit.secret_type in _GUESSES or (
+        hit.secret_type in _GUESSES_OUTSIDE_PRODUCTION and not is_production(path)
+    )
+    if _elided(raw, hit):
+        return None  # `xoxp-1-Mi0yLTU5...MDkw`: shortened on purpose, not usable
     if guessed and (
         _TEST_PATH.search(path)
         or _VENDORED_PATH.search(path)
@@ -367,7 +372,30 @@ def _classify(hit: engine.RawHit, lines: list[str], path: str) -> _Candidate | N
 
 # Detectors that guess from a name or from randomness; typed detectors (AWS, GitHub, Stripe...)
 # match a token's own format and stay on everywhere, tests included.
-_GUESSES = frozenset({"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"})
+_GUESSES = frozenset(
+    {
+        "Secret Keyword",
+        "Base64 High Entropy String",
+        "Hex High Entropy String",
+        # a secret-sounding name and a value of a common length, nothing of the token's own
+        "IBM Cloud IAM Key",
+        "IBM COS HMAC Credentials",
+        "Cloudant Credentials",
+        "SoftLayer Credentials",
+    }
+)
+# Real formats whose samples fill documentation and tests: a JWT's header says nothing of
+# whether it grants anything, a URL's password may belong to a test database.
+_GUESSES_OUTSIDE_PRODUCTION = frozenset({"JSON Web Token", "Basic Auth Credentials"})
+
+
+def _elided(raw: str, hit: engine.RawHit) -> bool:
+    if hit.column is None:
+        return False
+    after = raw[hit.column - 1 + len(hit.value) : hit.column + len(hit.value) + 2]
+    return after.startswith(("...", "\u2026"))
+
+
 _TEST_PATH = re.compile(
     r"(?:^|/)(?:tests?|__tests__|spec|e2e|fixtures?)/|(?:^|/)test_[^/]*\.py$|_test\.(?:py|go)$|"
     r"\.(?:spec|test)\.[jt]sx?$"
@@ -476,7 +504,16 @@ def _local_url(raw: str, column: int | None) -> bool:
     if not column:
         return False
     m = _AFTER_AT.match(raw, column - 1)
-    return m is not None and m.group(1).lower() in _LOCAL_HOSTS
+    if m is None:
+        return False
+    host = m.group(1).lower()
+    return host in _LOCAL_HOSTS or bool(_DOCUMENTATION_HOST.search(host))
+
+
+# RFC 2606 / 6761 names, reserved so that documentation and tests never reach a real host.
+_DOCUMENTATION_HOST = re.compile(
+    r"(?:^|\.)example\.(?:com|org|net)$|\.(?:example|test|invalid|localhost)$"
+)
 
 
 def _private_key(hit: engine.RawHit, lines: list[str], raw: str) -> _Candidate | None:

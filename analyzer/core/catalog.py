@@ -30,6 +30,17 @@ _OPTIONAL = (
 )
 
 
+# Precision tiers, best first, with the measured precision (true / (true + false) on the
+# precision ledger's repositories) each one needs. The default profile reports the first two;
+# `error` is reserved for the first.
+TIERS = (("very-high", 0.95), ("high", 0.85), ("medium", 0.65), ("low", 0.0))
+DEFAULT_TIERS = frozenset({"very-high", "high"})
+
+
+def tier_of(precision: float) -> str:
+    return next(name for name, floor in TIERS if precision >= floor)
+
+
 def rules_dir() -> Path:
     """The catalog ships inside the wheel as analyzer/_rules; in a checkout it is ./rules."""
     here = Path(__file__).resolve().parent
@@ -84,12 +95,19 @@ def _rule(source: str, entry: Any) -> Rule:
         fix=str(entry["fix"]).strip(),
         tags=tuple(str(t) for t in entry.get("tags", ())),
         security_severity=None if sec is None else f"{float(sec):.1f}",
-        precision=str(entry.get("precision", "high")),
+        precision=_precision(source, code, entry.get("precision", "high")),
         scope=str(entry.get("scope", "file")),
         applies_to=_applies_to(source, code, entry.get("applies-to", "production")),
         examples=_examples(source, code, entry["examples"]),
         **_fix_fields(source, code, entry),
     )
+
+
+def _precision(source: str, code: str, value: Any) -> str:
+    if value not in {name for name, _ in TIERS}:
+        names = ", ".join(name for name, _ in TIERS)
+        raise UsageError(f"{source}: rule {code}: precision must be one of {names}")
+    return str(value)
 
 
 def _applies_to(source: str, code: str, value: Any) -> str:

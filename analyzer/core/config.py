@@ -22,6 +22,9 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 FAIL_ON = ("error", "warning", "note", "never")
+# `default` reports the rules whose measured precision earns it (high or very-high);
+# `audit` reports every rule, for a reviewer who wants every lead.
+PROFILES = ("default", "audit")
 DEFAULT_MAX_FILE_BYTES = bounds.DEFAULT_MAX_FILE_BYTES
 
 
@@ -32,6 +35,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     fail_on: str = "warning"
+    profile: str = "default"
     public_routes: tuple[str, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_file_seconds: float = bounds.DEFAULT_MAX_FILE_SECONDS  # 0: no time budget
@@ -61,6 +65,7 @@ _KEYS = {
     "exclude",
     "per-path-ignores",
     "fail-on",
+    "profile",
     "public-routes",
     "max-file-bytes",
     "max-file-seconds",
@@ -124,6 +129,9 @@ def from_table(table: Mapping[str, Any], source: str) -> Config:
     unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise UsageError(f"{source}: unknown key(s) in [tool.prodready]: {', '.join(unknown)}")
+    profile = table.get("profile", "default")
+    if profile not in PROFILES:
+        raise UsageError(f"{source}: profile must be one of {', '.join(PROFILES)}, not {profile!r}")
     fail_on = table.get("fail-on", "warning")
     if fail_on not in FAIL_ON:
         raise UsageError(f"{source}: fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
@@ -162,6 +170,7 @@ def from_table(table: Mapping[str, Any], source: str) -> Config:
             for glob, codes in ppi.items()
         ),
         fail_on=str(fail_on),
+        profile=str(profile),
         public_routes=_strings(table, "public-routes", source),
         max_file_bytes=max_bytes,
         max_file_seconds=float(seconds),

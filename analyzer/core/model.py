@@ -177,6 +177,9 @@ class ScanResult:
     # every `prodready: ignore[...]` comment of the scanned files, and every configured
     # ignore: a reviewer sees a new one in the job summary even when it silences nothing
     silencers: tuple[Silencer, ...] = ()
+    # findings of rules outside the profile (audit-only under `default`): not reported, but
+    # the checklist report shows their items as "needs review", never as verified
+    review: tuple[Finding, ...] = ()
 
     @property
     def active(self) -> tuple[Finding, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from analyzer.core import bounds
+from analyzer.core import bounds, catalog
 from analyzer.core import cache as result_cache
 from analyzer.core.config import Config
 from analyzer.core.errors import UsageError
@@ -59,6 +59,17 @@ def select_rules(rules: dict[str, Rule], config: Config) -> dict[str, Rule]:
     return {
         code: r for code, r in chosen.items() if not any(rule_matches(r, t) for t in config.ignore)
     }
+
+
+def reported(rule: Rule, config: Config) -> bool:
+    """Whether the profile reports this rule's findings (the others feed the checklist only).
+
+    A rule the configuration or `--select` names by code or name is reported whatever its
+    tier: asking for it is the decision to see it.
+    """
+    if config.profile == "audit" or rule.precision in catalog.DEFAULT_TIERS:
+        return True
+    return any(t.upper() == rule.code or t == rule.name for t in config.select)
 
 
 def _is_checklist_token(token: str) -> bool:

@@ -44,6 +44,7 @@ from analyzer.pipeline.judge import evidence_of, is_context, judged
 from analyzer.pipeline.plan import (
     Plan,
     cache_keying,
+    reported,
     select_rules,
 )
 
@@ -98,9 +99,12 @@ def scan(
     if config.unapplied:
         final = mark_unapplied(final, rules, config)
     kinds = Counter(r.kind for r in results)
+    shown = [f for f in final if reported(rules[f.code], config)]
+    held = [f for f in final if not reported(rules[f.code], config)]
     return ScanResult(
         root=str(root),
-        findings=tuple(final),
+        findings=tuple(shown),
+        review=tuple(held),
         rules=rules,
         files_scanned=len(results),
         kinds=dict(sorted(kinds.items())),

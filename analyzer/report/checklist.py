@@ -109,6 +109,11 @@ def statuses(result: ScanResult, evidence: Sequence[Evidence]) -> list[ItemStatu
         rule = result.rules.get(f.code)
         for item_id in dict.fromkeys(f.checklist or (rule.checklist if rule else ())):
             named.setdefault(item_id, []).append(f)
+    leads: dict[str, list[Finding]] = {}
+    for f in getattr(result, "review", ()):
+        if f.suppression is None:
+            for item_id in dict.fromkeys(f.checklist):
+                leads.setdefault(item_id, []).append(f)
     proofs: dict[str, list[Evidence]] = {}
     for e in evidence:
         proofs.setdefault(e.item_id, []).append(e)
@@ -123,6 +128,10 @@ def statuses(result: ScanResult, evidence: Sequence[Evidence]) -> list[ItemStatu
             out.append(
                 ItemStatus(item, VIOLATED, findings=tuple(named[item.id]), checked_by=checked)
             )
+        elif item.id in leads:
+            out.append(
+                ItemStatus(item, NEEDS_REVIEW, hint=_lead_hint(leads[item.id]), checked_by=checked)
+            )
         elif item.id in proofs:
             out.append(
                 ItemStatus(item, VERIFIED, evidence=tuple(proofs[item.id]), checked_by=checked)
@@ -133,6 +142,16 @@ def statuses(result: ScanResult, evidence: Sequence[Evidence]) -> list[ItemStatu
             hint = hints().get(item.id, "Check this item by hand.")
             out.append(ItemStatus(item, NEEDS_REVIEW, hint=hint, checked_by=checked))
     return out
+
+
+def _lead_hint(found: list[Finding]) -> str:
+    """Why an item an audit rule flags is neither violated nor verified."""
+    codes = ", ".join(sorted({f.code for f in found}))
+    return (
+        f"{len(found)} possible problem(s) from audit rule(s) {codes}, whose precision on real "
+        "repositories is not high enough to report them by default; run "
+        "`prodready scan --profile audit` and check them by hand."
+    )
 
 
 def _worst_first(result: ScanResult) -> list[Finding]:
