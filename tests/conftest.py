@@ -11,6 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.core.config import Config
+
+# What a rule's own tests scan with: every rule, whatever tier its measured precision puts it
+# in (the default profile's choice of rules is tested on its own, in test_examples and
+# test_precision_claims).
+AUDIT = Config(profile="audit")
+
 REPO = Path(__file__).resolve().parent.parent
 # the suite never reads or fills the user's real result cache, not even in subprocesses
 os.environ.setdefault("PRODREADY_CACHE_DIR", tempfile.mkdtemp(prefix="prodready-test-cache-"))

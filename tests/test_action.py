@@ -434,6 +434,8 @@ GIT = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", "-c", "co
 # change removed, and the recordings service needs RECORDINGS_BUCKET, which the changed
 # compose file and manifest no longer provide (X001).
 CAUSED_ELSEWHERE = ("Dockerfile.worker", "app/services/recordings.py")
+# Both come from audit rules (DF003, X001): the pull-request tests ask for every rule.
+AUDIT_ARGS = "--profile audit"
 
 
 def _pull_request_repo(root: Path) -> tuple[Path, str, str]:
@@ -491,7 +493,10 @@ def test_pull_request_reports_what_the_three_changed_files_introduced(
 ) -> None:
     workspace, base, head = _pull_request_repo(tmp_path)
     run = run_action(
-        workspace, _fresh_temp(runner_temp, tmp_path), env=_pr_env(tmp_path, base, head)
+        workspace,
+        _fresh_temp(runner_temp, tmp_path),
+        env=_pr_env(tmp_path, base, head),
+        args=AUDIT_ARGS,
     )
     scan = next(s for s in run.steps if s.name == "Scan")
     assert run.outputs["diff-base"] == base, scan.stdout[-2000:] + scan.stderr[-2000:]
@@ -546,7 +551,10 @@ def test_shallow_checkout_fetches_the_base_commit(runner_temp: Path, tmp_path: P
         capture_output=True,
     )
     run = run_action(
-        workspace, _fresh_temp(runner_temp, tmp_path), env=_pr_env(tmp_path, base, head)
+        workspace,
+        _fresh_temp(runner_temp, tmp_path),
+        env=_pr_env(tmp_path, base, head),
+        args=AUDIT_ARGS,
     )
     assert run.outputs["diff-base"] == base, run.stdout[-2000:]
     assert _places(workspace) == {*PR_FILES, *CAUSED_ELSEWHERE}
@@ -585,6 +593,7 @@ def test_comment_true_posts_one_review_on_the_changed_lines(
             env=env,
             comment="true",
             token="ghs_loopbackTestToken0123456789",
+            args=AUDIT_ARGS,
         )
     finally:
         server.shutdown()

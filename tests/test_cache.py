@@ -20,7 +20,7 @@ from analyzer.core import cache, catalog
 from analyzer.core.config import Config
 from analyzer.core.model import FileResult
 from analyzer.pipeline.scan import scan
-from tests.conftest import REPO, run_cli, write_tree
+from tests.conftest import AUDIT, REPO, run_cli, write_tree
 
 SECRET = "Zq8vR2mK9wLp4Tx7Nc3Bh6Yd"
 
@@ -64,11 +64,11 @@ def repo(tmp_path: Path) -> Path:
 
 
 def test_second_scan_reads_every_file_from_the_cache(repo: Path, cache_dir: Path) -> None:
-    first = scan(repo, Config())
+    first = scan(repo, AUDIT)
     written = entries(cache_dir)
     assert len(written) == len(FILES)
     cache.STATS.clear()
-    second = scan(repo, Config())
+    second = scan(repo, AUDIT)
     assert cache.STATS["hits"] == len(FILES) and cache.STATS["misses"] == 0
     assert entries(cache_dir) == written
     assert summary(second) == summary(first) and second.evidence == first.evidence
@@ -76,10 +76,10 @@ def test_second_scan_reads_every_file_from_the_cache(repo: Path, cache_dir: Path
 
 
 def test_changed_bytes_miss_for_that_file_only(repo: Path, cache_dir: Path) -> None:
-    scan(repo, Config())
+    scan(repo, AUDIT)
     (repo / "app/util.py").write_text(FILES["app/util.py"] + "# touched\n")
     cache.STATS.clear()
-    scan(repo, Config())
+    scan(repo, AUDIT)
     assert cache.STATS["misses"] == 1 and cache.STATS["hits"] == len(FILES) - 1
 
 
@@ -96,26 +96,26 @@ def test_changed_bytes_miss_for_that_file_only(repo: Path, cache_dir: Path) -> N
 def test_a_setting_that_changes_results_is_a_miss(
     repo: Path, cache_dir: Path, change: dict[str, object]
 ) -> None:
-    scan(repo, Config())
+    scan(repo, AUDIT)
     cache.STATS.clear()
-    scan(repo, replace(Config(), **change))  # type: ignore[arg-type]
+    scan(repo, replace(AUDIT, **change))  # type: ignore[arg-type]
     assert cache.STATS["hits"] == 0 and cache.STATS["misses"] == len(FILES)
 
 
 def test_settings_that_do_not_change_file_results_still_hit(repo: Path, cache_dir: Path) -> None:
-    scan(repo, Config())
+    scan(repo, AUDIT)
     cache.STATS.clear()
-    scan(repo, replace(Config(), fail_on="error", per_path_ignores=(("k8s/*", ("K8S",)),)))
+    scan(repo, replace(AUDIT, fail_on="error", per_path_ignores=(("k8s/*", ("K8S",)),)))
     assert cache.STATS["misses"] == 0
 
 
 def test_another_tool_version_is_a_miss(
     repo: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scan(repo, Config())
+    scan(repo, AUDIT)
     monkeypatch.setattr(analyzer, "__version__", analyzer.__version__ + ".post1")
     cache.STATS.clear()
-    scan(repo, Config())
+    scan(repo, AUDIT)
     assert cache.STATS["hits"] == 0 and cache.STATS["misses"] == len(FILES)
 
 
@@ -127,19 +127,19 @@ def test_an_edited_rule_file_is_a_miss(
     monkeypatch.setattr(catalog, "rules_dir", lambda: rules)
     cache._code_digest.cache_clear()  # computed once per process: the rules do not change mid-run
     try:
-        scan(repo, Config())
+        scan(repo, AUDIT)
         kube = rules / "kubernetes.yaml"
         kube.write_text(kube.read_text(encoding="utf-8") + "\n# reworded\n", encoding="utf-8")
         cache._code_digest.cache_clear()
         cache.STATS.clear()
-        scan(repo, Config())
+        scan(repo, AUDIT)
         assert cache.STATS["hits"] == 0 and cache.STATS["misses"] == len(FILES)
     finally:
         cache._code_digest.cache_clear()
 
 
 def test_corrupt_or_truncated_entries_are_misses(repo: Path, cache_dir: Path) -> None:
-    first = scan(repo, Config())
+    first = scan(repo, AUDIT)
     damaged = entries(cache_dir)
     for i, path in enumerate(damaged):
         blob = path.read_bytes()
@@ -150,11 +150,11 @@ def test_corrupt_or_truncated_entries_are_misses(repo: Path, cache_dir: Path) ->
         else:
             path.write_bytes(b"")
     cache.STATS.clear()
-    second = scan(repo, Config())
+    second = scan(repo, AUDIT)
     assert cache.STATS["hits"] == 0 and cache.STATS["writes"] == len(FILES)
     assert summary(second) == summary(first)
     cache.STATS.clear()
-    scan(repo, Config())
+    scan(repo, AUDIT)
     assert cache.STATS["hits"] == len(FILES)  # rewritten whole
 
 
@@ -162,7 +162,19 @@ def test_two_processes_filling_one_cache_at_once(repo: Path, cache_dir: Path) ->
     for i in range(60):  # enough files for both runs to be writing at the same time
         write_tree(repo, {f"app/mod{i}.py": f"import os\nVALUE_{i} = os.environ.get('X{i}')\n"})
     env = {**os.environ, "PYTHONPATH": str(REPO), "PRODREADY_CACHE_DIR": str(cache_dir)}
-    cmd = [sys.executable, "-m", "analyzer", "scan", str(repo), "--format", "json", "--jobs", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "analyzer",
+        "scan",
+        str(repo),
+        "--format",
+        "json",
+        "--jobs",
+        "1",
+        "--profile",
+        "audit",
+    ]
     procs = [
         subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
@@ -172,7 +184,7 @@ def test_two_processes_filling_one_cache_at_once(repo: Path, cache_dir: Path) ->
     assert json.loads(outputs[0][0])["findings"] == json.loads(outputs[1][0])["findings"]
     assert not list(cache_dir.rglob(".tmp-*"))  # no temporary file left behind
     cache.STATS.clear()
-    again = scan(repo, Config())
+    again = scan(repo, AUDIT)
     assert cache.STATS["hits"] == len(FILES) + 60 and cache.STATS["misses"] == 0
     assert [f.fingerprint for f in again.findings] == [
         f["fingerprint"] for f in json.loads(outputs[0][0])["findings"]
@@ -222,10 +234,10 @@ def test_no_cache_neither_reads_nor_writes(repo: Path, cache_dir: Path) -> None:
 def test_pre_commit_run_takes_context_facts_from_the_cache(
     repo: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scan(repo, Config())  # a full scan warms the cache
+    scan(repo, AUDIT)  # a full scan warms the cache
     cache.STATS.clear()
     monkeypatch.chdir(repo)
-    hook = scan(Path("."), Config(), [Path("k8s/api.yaml")])
+    hook = scan(Path("."), AUDIT, [Path("k8s/api.yaml")])
     context = len(FILES) - 1
     assert cache.STATS["hits"] == 1 + context
     assert {f.path for f in hook.findings} <= {"k8s/api.yaml"}
@@ -235,9 +247,9 @@ def test_pre_commit_context_facts_are_cached_on_first_use(
     repo: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(repo)
-    scan(Path("."), Config(), [Path("k8s/api.yaml")])
+    scan(Path("."), AUDIT, [Path("k8s/api.yaml")])
     cache.STATS.clear()
-    scan(Path("."), Config(), [Path("k8s/api.yaml")])
+    scan(Path("."), AUDIT, [Path("k8s/api.yaml")])
     assert cache.STATS["hits"] == len(FILES) and cache.STATS["writes"] == 0
 
 
@@ -246,7 +258,7 @@ def test_a_cache_folder_others_can_write_is_not_used(repo: Path, cache_dir: Path
         pytest.skip("POSIX permissions")
     cache_dir.mkdir()
     cache_dir.chmod(0o777)
-    scan(repo, Config())
+    scan(repo, AUDIT)
     assert not entries(cache_dir) and cache.STATS["hits"] == cache.STATS["misses"] == 0
 
 
@@ -282,11 +294,11 @@ def test_prune_drops_least_recently_used_entries(tmp_path: Path) -> None:
 def test_parallel_scan_reads_hits_in_the_main_process(repo: Path, cache_dir: Path) -> None:
     for i in range(70):  # above the process-pool threshold
         write_tree(repo, {f"app/mod{i}.py": f"import os\nVALUE_{i} = os.environ.get('X{i}')\n"})
-    first = scan(repo, Config(), jobs=2)
+    first = scan(repo, AUDIT, jobs=2)
     assert len(entries(cache_dir)) == len(FILES) + 70  # written by the workers
     (repo / "app/mod3.py").write_text("import os\n")
     cache.STATS.clear()
-    second = scan(repo, Config(), jobs=2)
+    second = scan(repo, AUDIT, jobs=2)
     assert cache.STATS["hits"] == len(FILES) + 69 and cache.STATS["misses"] == 1
     changed = [f for f in first.findings if f.path != "app/mod3.py"]
     assert [f.fingerprint for f in second.findings if f.path != "app/mod3.py"] == [
@@ -324,7 +336,7 @@ def test_python_facts_leave_extraction_as_summaries_without_trees(tmp_path: Path
     assert python and all(r.facts is not None for r in python)
     for r in python:
         _NoSyntaxTrees(io.BytesIO(pickle.dumps(r))).load()
-    found = {f.code for f in scan(root, cache=False).findings}
+    found = {f.code for f in scan(root, AUDIT, cache=False).findings}
     assert {"API001", "PY003"} <= found  # the cross-file rules still see what they need
 
 
@@ -338,7 +350,7 @@ def scan_results(root: Path) -> list[FileResult]:
 
 
 def _judged(root: Path, config: Config | None = None) -> list[tuple[str, str, int | None, str]]:
-    return summary(scan(root, config or Config()))
+    return summary(scan(root, config or AUDIT))
 
 
 def test_judge_answer_is_reused_when_no_file_facts_changed(repo: Path, cache_dir: Path) -> None:
@@ -359,11 +371,11 @@ def test_judge_runs_again_when_a_fact_changes(repo: Path, cache_dir: Path) -> No
     with (repo / "app/main.py").open("a") as fh:
         fh.write("\n\n@app.post('/orders')\ndef create_order():\n    return {}\n")
     cache.STATS.clear()
-    after = scan(repo, Config())
+    after = scan(repo, AUDIT)
     assert cache.STATS["memo-misses"] == 2 and cache.STATS["memo-hits"] == 0
     routes = [f for f in after.findings if f.code == "API001"]
     assert any("POST /orders" in f.message for f in routes), [f.message for f in routes]
-    assert summary(after) == summary(scan(repo, Config(), cache=False))
+    assert summary(after) == summary(scan(repo, AUDIT, cache=False))
 
 
 def test_judge_answer_is_not_reused_under_other_settings(repo: Path, cache_dir: Path) -> None:
@@ -371,6 +383,6 @@ def test_judge_answer_is_not_reused_under_other_settings(repo: Path, cache_dir: 
     flagged = [f for f in _judged(repo) if f[0] == "API001"]
     assert flagged
     cache.STATS.clear()
-    public = _judged(repo, replace(Config(), public_routes=("/items",)))
+    public = _judged(repo, replace(AUDIT, public_routes=("/items",)))
     assert cache.STATS["memo-hits"] == 0
     assert not [f for f in public if f[0] == "API001"]

@@ -16,7 +16,7 @@ from analyzer.pipeline.scan import scan
 from analyzer.report import checklist as checklist_report
 from analyzer.report import json_report, markdown
 from analyzer.report.checklist import NEEDS_REVIEW, NOT_APPLICABLE, VERIFIED, VIOLATED
-from tests.conftest import write_tree
+from tests.conftest import AUDIT, write_tree
 
 GOOD_DOCKERFILE = """\
 FROM python:3.12-slim
@@ -30,7 +30,7 @@ BAD_COMPOSE = "services:\n  api:\n    image: ghcr.io/acme/api:1.0.0\n    command
 def _scan(tmp_path: Path, files: dict[str, str]) -> tuple[ScanResult, tuple[Evidence, ...]]:
     """The scan and its evidence, as the judge phase will compute them (ScanResult.evidence)."""
     root = write_tree(tmp_path, files)
-    result = scan(root)
+    result = scan(root, AUDIT)
     plan = Plan(str(root), frozenset(), 2_000_000)
     found = evidence.collect([extract(plan, c) for c in discover.discover(root, None, [])])
     return result, found
@@ -204,8 +204,10 @@ NOT_VERIFIED_ON_THE_TWIN = {
 
 
 def test_the_fixed_twin_verifies_every_item_the_broken_one_violates() -> None:
-    broken = _by_id(checklist_report.statuses(r := scan(EXAMPLES / "call-center"), r.evidence))
-    fixed_result = scan(EXAMPLES / "call-center-fixed")
+    broken = _by_id(
+        checklist_report.statuses(r := scan(EXAMPLES / "call-center", AUDIT), r.evidence)
+    )
+    fixed_result = scan(EXAMPLES / "call-center-fixed", AUDIT)
     fixed = _by_id(checklist_report.statuses(fixed_result, fixed_result.evidence))
     violated = {i for i, s in broken.items() if s.status == VIOLATED}
     not_verified = {i for i in violated if fixed[i].status != VERIFIED}
@@ -213,3 +215,18 @@ def test_the_fixed_twin_verifies_every_item_the_broken_one_violates() -> None:
         i: fixed[i].status for i in not_verified ^ set(NOT_VERIFIED_ON_THE_TWIN)
     }
     assert set(NOT_VERIFIED_ON_THE_TWIN) <= violated
+
+
+def test_an_audit_rule_makes_its_item_needs_review_never_violated_or_verified(
+    tmp_path: Path,
+) -> None:
+    root = write_tree(tmp_path, {"Dockerfile": GOOD_DOCKERFILE, "compose.yaml": BAD_COMPOSE})
+    result = scan(root)  # the default profile: CMP002 (no compose healthcheck) is an audit rule
+    assert result.rules["CMP002"].precision not in ("high", "very-high")
+    assert not any(f.code == "CMP002" for f in result.findings)
+    assert any(f.code == "CMP002" for f in result.review)
+    plan = Plan(str(root), frozenset(), 2_000_000)
+    found = evidence.collect([extract(plan, c) for c in discover.discover(root, None, [])])
+    ha4 = _by_id(checklist_report.statuses(result, found))["HA-4"]
+    assert any(e.item_id == "HA-4" for e in found)  # the Dockerfile's HEALTHCHECK is evidence
+    assert ha4.status == NEEDS_REVIEW and "CMP002" in ha4.hint and "--profile audit" in ha4.hint

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from analyzer.core.model import Finding
 from analyzer.pipeline.scan import scan
-from tests.conftest import write_tree
+from tests.conftest import AUDIT, write_tree
 
 
 def findings(tmp_path: Path, files: dict[str, str], prefix: str = "CMP") -> list[Finding]:
     write_tree(tmp_path, files)
-    return [f for f in scan(tmp_path).findings if f.code.startswith(prefix)]
+    return [f for f in scan(tmp_path, AUDIT).findings if f.code.startswith(prefix)]
 
 
 def codes_at(found: list[Finding]) -> set[tuple[str, int | None]]:
@@ -416,7 +416,7 @@ services:
 """,
         },
     )
-    result = scan(tmp_path)
+    result = scan(tmp_path, AUDIT)
     codes = codes_at(list(result.findings))
     assert ("CMP007", 3) in codes and ("CMP008", 4) in codes
     assert any(f.code == "PR001" and f.line is not None and f.line >= 6 for f in result.findings)
@@ -435,7 +435,7 @@ def test_unusable_compose_files_do_not_crash(tmp_path: Path) -> None:
             "deploy/compose.yml": "- just\n- a list\n",
         },
     )
-    result = scan(tmp_path)
+    result = scan(tmp_path, AUDIT)
     crashes = [f for f in result.findings if "internal error" in f.message]
     assert crashes == []
     assert any(f.code == "PR001" and f.path == "docker-compose.yml" for f in result.findings)
@@ -453,7 +453,7 @@ services:
 """,
         },
     )
-    limits = [f for f in scan(tmp_path).findings if f.code == "CMP001"]
+    limits = [f for f in scan(tmp_path, AUDIT).findings if f.code == "CMP001"]
     assert len(limits) == 1 and limits[0].suppression == "limits come from the Swarm stack file"
 
 

@@ -12,7 +12,7 @@ from analyzer.core.config import Config
 from analyzer.core.errors import UsageError
 from analyzer.pipeline import diffbase
 from analyzer.pipeline.scan import scan
-from tests.conftest import run_cli, write_tree
+from tests.conftest import AUDIT, run_cli, write_tree
 
 GIT = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", "-c", "commit.gpgsign=false"]
 
@@ -66,7 +66,7 @@ def _repo(root: Path, files: dict[str, str]) -> str:
 
 def _found(root: Path, *args: str) -> list[tuple[str, str, int | None]]:
     """The real scan in this process (fast); `--diff-base REV` as the CLI applies it."""
-    result = scan(root, Config())
+    result = scan(root, AUDIT)
     if args:
         assert args[0] == "--diff-base"
         result = diffbase.restrict(result, args[1], Config())
@@ -79,7 +79,7 @@ def test_only_lines_changed_since_the_base_are_reported(tmp_path: Path) -> None:
     assert any(path == "old/docker-compose.yml" for _, path, _ in before)
     write_tree(tmp_path, {"docker-compose.yml": COMPOSE.replace("cache:2.0.0", "cache:latest")})
     _git(tmp_path, "commit", "-qam", "change")
-    proc = run_cli("scan", tmp_path, "--format", "json", "--diff-base", base)
+    proc = run_cli("scan", tmp_path, "--format", "json", "--diff-base", base, "--profile", "audit")
     assert proc.returncode == 1, proc.stderr
     found = [(f["code"], f["path"], f["line"]) for f in json.loads(proc.stdout)["findings"]]
     assert found == [("CMP007", "docker-compose.yml", 6)]

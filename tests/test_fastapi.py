@@ -11,7 +11,7 @@ from analyzer.facts.fastapi.app import AppModel
 from analyzer.facts.fastapi.module import module_facts
 from analyzer.parsers.python import parse
 from analyzer.pipeline.scan import scan
-from tests.conftest import write_tree
+from tests.conftest import AUDIT, write_tree
 
 
 def _model(files: dict[str, str]) -> AppModel:
@@ -179,7 +179,7 @@ def test_scan_reports_route_rules_through_the_whole_repository(tmp_path: Path) -
             ),
         },
     )
-    found = {(f.code, f.path, f.line) for f in scan(tmp_path).findings if f.code == "API001"}
+    found = {(f.code, f.path, f.line) for f in scan(tmp_path, AUDIT).findings if f.code == "API001"}
     assert found == {("API001", "app/routers/open_.py", 4)}
 
 
@@ -193,7 +193,7 @@ def test_tests_and_scripts_are_not_judged(tmp_path: Path) -> None:
             )
         },
     )
-    assert not [f for f in scan(tmp_path).findings if f.code.startswith("API")]
+    assert not [f for f in scan(tmp_path, AUDIT).findings if f.code.startswith("API")]
 
 
 def test_public_routes_from_config_need_no_auth(tmp_path: Path) -> None:
@@ -211,8 +211,8 @@ def test_public_routes_from_config_need_no_auth(tmp_path: Path) -> None:
     def unauthenticated(config: Config) -> list[str]:
         return [f.message for f in scan(tmp_path, config).findings if f.code == "API001"]
 
-    assert len(unauthenticated(Config())) == 2
-    remaining = unauthenticated(Config(public_routes=("/tags",)))
+    assert len(unauthenticated(AUDIT)) == 2
+    remaining = unauthenticated(Config(public_routes=("/tags",), profile="audit"))
     assert len(remaining) == 1 and "/calls" in remaining[0]
 
 
@@ -227,7 +227,7 @@ def test_every_rate_limit_library_counts_for_the_proxy_rule_and_the_checklist(
             "nginx/site.conf": "server {\n  location / { proxy_pass http://api:8000; }\n}\n",
         },
     )
-    result = scan(tmp_path)
+    result = scan(tmp_path, AUDIT)
     assert not [f for f in result.findings if f.code == "NGX008"]  # the app limits rates
     assert [e.text for e in result.evidence if e.item_id == "ATTACK-1"] == [
         f"Rate limiting: `{library}`"

@@ -66,7 +66,9 @@ def test_bad_usage_exits_two(tmp_path: Path) -> None:
 
 
 def test_call_center_diff_shows_fixes() -> None:
-    done = run_cli("fix", REPO / "examples" / "call-center", "--diff", "--unsafe")
+    done = run_cli(
+        "fix", REPO / "examples" / "call-center", "--diff", "--unsafe", "--profile", "audit"
+    )
     assert done.returncode == 1  # PY001 on Supabase and unpinned images stay for a person
     for path in ("docker-compose.yml", "k8s/api.yaml", "app/routers/calls.py", "Dockerfile"):
         assert f"+++ b/{path}" in done.stdout

@@ -13,7 +13,7 @@ from analyzer.core.model import SourceFile
 from analyzer.facts.frontend import Asset, server_secret_name
 from analyzer.parsers.javascript import parse
 from analyzer.pipeline.scan import scan
-from tests.conftest import write_tree
+from tests.conftest import AUDIT, write_tree
 
 SERVICE_JWT = (  # fabricated: a Supabase service-role JWT's shape, signed with nothing real
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6InF6a2Zod3BsbXhydHZibnNn"
@@ -23,7 +23,7 @@ SERVICE_JWT = (  # fabricated: a Supabase service-role JWT's shape, signed with 
 
 
 def _found(root: Path, code: str) -> list[tuple[str, int | None]]:
-    return [(f.path, f.line) for f in scan(root).findings if f.code == code]
+    return [(f.path, f.line) for f in scan(root, AUDIT).findings if f.code == code]
 
 
 def _routes(n: int, jsx: bool = True) -> str:
@@ -62,7 +62,7 @@ def test_tokenizer_blanks_comments_and_strings_keeping_offsets() -> None:
 
 def test_unterminated_comment_is_a_partial_error(tmp_path: Path) -> None:
     write_tree(tmp_path, {"src/a.js": "const a = 1;\n/* never closed\n"})
-    notes = [(f.code, f.line) for f in scan(tmp_path).findings]
+    notes = [(f.code, f.line) for f in scan(tmp_path, AUDIT).findings]
     assert notes == [("PR001", 2)]
 
 
@@ -119,7 +119,7 @@ def test_public_secret_in_env_files_and_code(tmp_path: Path) -> None:
         ("web/src/admin.ts", 2),
         ("web/src/admin.ts", 4),
     ]
-    messages = {f.path: f.message for f in scan(tmp_path).findings if f.code == "FE001"}
+    messages = {f.path: f.message for f in scan(tmp_path, AUDIT).findings if f.code == "FE001"}
     assert "inlines it into the JavaScript" in messages["web/src/admin.ts"]
     assert "this script reads it" in messages["web/scripts/seed.mjs"]  # Node: not inlined here
 
@@ -133,7 +133,7 @@ def test_service_role_value_in_public_var_is_one_problem_per_rule(tmp_path: Path
             "frontend/.env.local": "VITE_STRIPE_SECRET_KEY=sk_live_51Hq8yTz9Qm2XwLp4Rk7Vn3Bc\n",
         },
     )
-    findings = [f for f in scan(tmp_path).findings if f.code.startswith(("FE", "SEC00"))]
+    findings = [f for f in scan(tmp_path, AUDIT).findings if f.code.startswith(("FE", "SEC00"))]
     by_line = sorted((f.path, f.code, f.column) for f in findings if f.code != "SEC003")
     assert by_line == [
         ("frontend/.env.local", "FE001", 1),

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from analyzer.pipeline.scan import scan
-from tests.conftest import write_tree
+from tests.conftest import AUDIT, write_tree
 
 
 def _codes(root: Path, *codes: str) -> list[tuple[str, str, int | None]]:
-    return sorted((f.code, f.path, f.line) for f in scan(root).findings if f.code in codes)
+    return sorted((f.code, f.path, f.line) for f in scan(root, AUDIT).findings if f.code in codes)
 
 
 # --------------------------------------------------------------------------- app and nginx
@@ -98,7 +98,7 @@ def test_app_or_proxy_provides(
 
 def test_neither_finding_names_the_proxy(tmp_path: Path) -> None:
     _repo(tmp_path, "gzip", False, False)
-    (finding,) = [f for f in scan(tmp_path).findings if f.code == "API006"]
+    (finding,) = [f for f in scan(tmp_path, AUDIT).findings if f.code == "API006"]
     assert "nginx/conf.d/api.conf" in finding.message
 
 
@@ -153,7 +153,7 @@ def test_environ_not_provided_by_compose(tmp_path: Path) -> None:
         },
     )
     assert _codes(tmp_path, "X001") == [("X001", "app/main.py", 2)]
-    (f,) = [f for f in scan(tmp_path).findings if f.code == "X001"]
+    (f,) = [f for f in scan(tmp_path, AUDIT).findings if f.code == "X001"]
     assert "docker-compose.yml" in f.message and "BUCKET" in f.message
 
 

@@ -10,7 +10,7 @@ from analyzer.core.model import Finding
 from analyzer.facts.images import floating_in_kubernetes
 from analyzer.facts.kubernetes import selector_matches
 from analyzer.pipeline.scan import scan
-from tests.conftest import run_cli, write_tree
+from tests.conftest import AUDIT, run_cli, write_tree
 
 API = """\
 apiVersion: apps/v1
@@ -149,7 +149,7 @@ spec:
 def k8s(root: Path, code: str | None = None) -> list[Finding]:
     return [
         f
-        for f in scan(root).findings
+        for f in scan(root, AUDIT).findings
         if f.code.startswith("K8S") and (code is None or f.code == code)
     ]
 
@@ -200,7 +200,7 @@ def test_multi_document_file_with_a_broken_document_between_good_ones(tmp_path: 
         + BARE % ("last", "last")
     )
     write_tree(tmp_path, {"k8s/all.yaml": text})
-    result = scan(tmp_path)
+    result = scan(tmp_path, AUDIT)
     replicas = [(f.line, f.message) for f in result.findings if f.code == "K8S005"]
     assert replicas == [
         (5, 'Deployment "first" runs a single replica'),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.pipeline.scan import scan
-from tests.conftest import write_tree
+from tests.conftest import AUDIT, write_tree
 
 PROXY = "location / { proxy_pass http://api:8000; }"
 
@@ -14,7 +14,11 @@ def _found(
     tmp_path: Path, files: dict[str, str], prefix: str = "NGX"
 ) -> list[tuple[str, str, int | None]]:
     write_tree(tmp_path, files)
-    return [(f.code, f.path, f.line) for f in scan(tmp_path).findings if f.code.startswith(prefix)]
+    return [
+        (f.code, f.path, f.line)
+        for f in scan(tmp_path, AUDIT).findings
+        if f.code.startswith(prefix)
+    ]
 
 
 def test_server_in_an_included_file_is_judged_once_with_the_http_block(tmp_path: Path) -> None:
@@ -96,7 +100,7 @@ def test_parse_errors_become_notes_with_lines(tmp_path: Path) -> None:
             "nginx/d.conf": "server { listen 80; }\n}\n",
         },
     )
-    notes = {(f.path, f.line) for f in scan(tmp_path).findings if f.code == "PR001"}
+    notes = {(f.path, f.line) for f in scan(tmp_path, AUDIT).findings if f.code == "PR001"}
     assert notes == {
         ("nginx/a.conf", 1),
         ("nginx/b.conf", 3),

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from analyzer.engines import bandit_engine
 from analyzer.pipeline.scan import scan
-from tests.conftest import write_tree
+from tests.conftest import AUDIT, write_tree
 
 
 def _codes(root: Path, prefix: str = "PY") -> list[tuple[str, str, int | None]]:
     return sorted(
-        (f.code, f.path, f.line) for f in scan(root).findings if f.code.startswith(prefix)
+        (f.code, f.path, f.line) for f in scan(root, AUDIT).findings if f.code.startswith(prefix)
     )
 
 
@@ -81,7 +81,7 @@ def test_bandit_findings_map_to_our_codes_and_never_duplicate_ours(tmp_path: Pat
             ),
         },
     )
-    findings = [f for f in scan(tmp_path).findings if f.code.startswith("PY")]
+    findings = [f for f in scan(tmp_path, AUDIT).findings if f.code.startswith("PY")]
     got = sorted((f.code, f.line) for f in findings)
     assert got == [("PY019", 3), ("PY021", 5), ("PY022", 4)]
     tls = next(f for f in findings if f.code == "PY019")
@@ -160,7 +160,7 @@ def test_secret_default_message_never_shows_the_value(tmp_path: Path) -> None:
     write_tree(
         tmp_path, {"app/config.py": "from pydantic_settings import BaseSettings\n" + settings}
     )
-    (finding,) = [f for f in scan(tmp_path).findings if f.code == "PY018"]
+    (finding,) = [f for f in scan(tmp_path, AUDIT).findings if f.code == "PY018"]
     assert value not in finding.message and value[:4] not in finding.message
     assert value not in finding.anchor
 
@@ -198,5 +198,5 @@ def test_a_2000_line_module_with_sql_in_every_function_reports_every_query(
     assert text.count("\n") >= 2000
     write_tree(tmp_path, {"app/big.py": text})
     queries = [i for i, line in enumerate(text.splitlines(), 1) if "db.execute" in line]
-    found = [f.line for f in scan(tmp_path).findings if f.code == "PY021"]
+    found = [f.line for f in scan(tmp_path, AUDIT).findings if f.code == "PY021"]
     assert sorted(found) == queries

@@ -22,7 +22,7 @@ from analyzer.pipeline import discover
 from analyzer.pipeline.extract import extract
 from analyzer.pipeline.plan import Plan
 from analyzer.pipeline.scan import scan
-from tests.conftest import run_cli, write_tree
+from tests.conftest import AUDIT, run_cli, write_tree
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
@@ -158,7 +158,10 @@ CASES: dict[str, tuple[str, str | bytes | Builder, str | None]] = {
 
 
 def _findings(root: Path, **config: object) -> list[tuple[str, str, int | None, str]]:
-    return [(f.code, f.path, f.line, f.message) for f in scan(root, Config(**config)).findings]  # type: ignore[arg-type]
+    return [
+        (f.code, f.path, f.line, f.message)
+        for f in scan(root, Config(**{"profile": "audit", **config})).findings
+    ]  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +232,7 @@ def test_whole_corpus_through_the_cli_exit_codes(
     (tmp_path / "elsewhere.yaml").write_text(POD)
     for path, content, _ in CASES.values():
         _plant(root, path, content)
-    proc = run_cli("scan", root, "--format", "sarif", "--jobs", "2")
+    proc = run_cli("scan", "--profile", "audit", root, "--format", "sarif", "--jobs", "2")
     assert proc.returncode == 1, proc.stderr  # the good files' warnings
     assert len(json.loads(proc.stdout)["runs"][0]["results"]) > len(CASES)
 
@@ -238,8 +241,10 @@ def test_whole_corpus_through_the_cli_exit_codes(
         (notes_only / "k8s").mkdir(parents=True, exist_ok=True)
         path, content, _ = CASES[name]
         _plant(notes_only, path, content)
-    assert cli(capsys, "scan", notes_only)[0] == 0  # notes are below the default fail-on
-    assert cli(capsys, "scan", notes_only, "--fail-on", "note")[0] == 1
+    assert (
+        cli(capsys, "scan", "--profile", "audit", notes_only)[0] == 0
+    )  # notes are below the default fail-on
+    assert cli(capsys, "scan", "--profile", "audit", notes_only, "--fail-on", "note")[0] == 1
 
 
 def test_python_syntax_of_other_versions(tmp_path: Path) -> None:
@@ -270,7 +275,7 @@ def test_odd_gitignore_patterns(tmp_path: Path, capsys: pytest.CaptureFixture[st
     found = _findings(tmp_path)
     paths = {f[1] for f in found}
     assert {"k8s/pod.yaml", "sub/deploy.yaml"} <= paths
-    code, _, err = cli(capsys, "scan", tmp_path, "--format", "json")
+    code, _, err = cli(capsys, "scan", "--profile", "audit", tmp_path, "--format", "json")
     assert code == 1, err
 
 
@@ -338,7 +343,7 @@ def test_bounds_from_the_config_file(tmp_path: Path, capsys: pytest.CaptureFixtu
             "k8s/big.yaml": _big_manifest(300),
         },
     )
-    _, out, err = cli(capsys, "scan", tmp_path, "--format", "json")
+    _, out, err = cli(capsys, "scan", "--profile", "audit", tmp_path, "--format", "json")
     notes = [f for f in json.loads(out)["findings"] if f["code"] == "PR001"]
     assert len(notes) == 1 and "max-yaml-nodes" in notes[0]["message"], err
 
@@ -369,7 +374,7 @@ def test_config_misuse_is_one_line_and_exit_2(
 ) -> None:
     text, says = MISUSE[case]
     write_tree(tmp_path, {".prodready.toml": text, "k8s/pod.yaml": POD})
-    code, out, err = cli(capsys, "scan", tmp_path)
+    code, out, err = cli(capsys, "scan", "--profile", "audit", tmp_path)
     assert code == 2, (out, err)
     lines = err.strip().splitlines()
     assert len(lines) == 1 and says in lines[0] and "Traceback" not in err, err
@@ -396,7 +401,7 @@ def test_cli_misuse_is_one_line_and_exit_2(
 ) -> None:
     write_tree(tmp_path, {"k8s/pod.yaml": POD})
     monkeypatch.chdir(tmp_path)
-    code, _, err = cli(capsys, "scan", tmp_path, *args)
+    code, _, err = cli(capsys, "scan", "--profile", "audit", tmp_path, *args)
     assert code == 2, (args, err)
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
@@ -412,7 +417,11 @@ def test_strict_reports_inline_suppressions_without_applying_them(
         "    # prodready: ignore[K8S001] limits come from the LimitRange\n    - name: a",
     )
     write_tree(tmp_path, {"k8s/pod.yaml": text})
-    plain = json.loads(cli(capsys, "scan", tmp_path, "--format", "json", "--select", "K8S001")[1])
+    plain = json.loads(
+        cli(
+            capsys, "scan", "--profile", "audit", tmp_path, "--format", "json", "--select", "K8S001"
+        )[1]
+    )
     assert [f["suppressed"] for f in plain["findings"]] == [True]
     code, out, _ = cli(
         capsys, "scan", tmp_path, "--format", "json", "--select", "K8S001", "--strict"
@@ -429,7 +438,9 @@ def test_strict_reports_config_ignores_without_applying_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def codes(*args: str | Path) -> dict[str, str]:
-        code, out, err = cli(capsys, "scan", tmp_path, "--format", "json", *args)
+        code, out, err = cli(
+            capsys, "scan", "--profile", "audit", tmp_path, "--format", "json", *args
+        )
         assert code in (0, 1), err
         return {f["code"]: f["message"] for f in json.loads(out)["findings"]}
 
@@ -460,7 +471,7 @@ def test_strict_reports_config_ignores_without_applying_them(
 def _prints(root: Path, jobs: int = 1) -> dict[tuple[str, str, str], str]:
     """(code, path, anchor-free message) -> fingerprint; messages hold no line numbers here."""
     out = {}
-    for f in scan(root, jobs=jobs).findings:
+    for f in scan(root, AUDIT, jobs=jobs).findings:
         key = (f.code, f.path, f.message)
         assert key not in out, key
         out[key] = f.fingerprint
@@ -512,15 +523,17 @@ def test_baseline_keeps_working_across_edits(
 ) -> None:
     root = write_tree(tmp_path / "repo", FP_FILES)
     base = tmp_path / "baseline.json"
-    assert cli(capsys, "baseline", root, "--output", base)[0] == 0
+    assert cli(capsys, "baseline", root, "--output", base, "--profile", "audit")[0] == 0
     moved = {
         "k8s/api.yaml": "# moved\n\n\n" + FP_FILES["k8s/api.yaml"],
         "Dockerfile": "# x\n" + FP_FILES["Dockerfile"],
     }
     write_tree(root, moved)
-    code, out, _ = cli(capsys, "scan", root, "--baseline", base, "--format", "json")
+    code, out, _ = cli(
+        capsys, "scan", "--profile", "audit", root, "--baseline", base, "--format", "json"
+    )
     assert code == 0 and json.loads(out)["findings"] == []
     write_tree(root, {"Dockerfile": FP_FILES["Dockerfile"].replace("python:3.12-slim", "python")})
-    out = cli(capsys, "scan", root, "--baseline", base, "--format", "json")[1]
+    out = cli(capsys, "scan", "--profile", "audit", root, "--baseline", base, "--format", "json")[1]
     new = json.loads(out)["findings"]
     assert [(f["code"], f["path"]) for f in new] == [("DF002", "Dockerfile")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.pipeline.scan import scan
-from tests.conftest import write_tree
+from tests.conftest import AUDIT, write_tree
 
 APP = {
     "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
@@ -15,7 +15,7 @@ APP = {
 
 def _codes(tmp_path: Path, files: dict[str, str]) -> set[str]:
     write_tree(tmp_path, files)
-    return {f.code for f in scan(tmp_path).findings if f.code.startswith("REPO")}
+    return {f.code for f in scan(tmp_path, AUDIT).findings if f.code.startswith("REPO")}
 
 
 def test_tiny_repositories_get_no_repository_finding(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_network_policy_only_with_workloads(tmp_path: Path) -> None:
     assert "REPO010" not in _codes(tmp_path / "one", {"k8s/api.yaml": dep, **APP})
     two = dep + "---\n" + dep.replace("api", "worker")
     write_tree(tmp_path / "b", {"k8s/api.yaml": two, **APP})
-    found = [f for f in scan(tmp_path / "b").findings if f.code == "REPO010"]
+    found = [f for f in scan(tmp_path / "b", AUDIT).findings if f.code == "REPO010"]
     assert [(f.path, f.line) for f in found] == [("k8s/networkpolicy.yaml", None)]
 
 
@@ -81,5 +81,5 @@ def test_requirements_pinning(tmp_path: Path) -> None:
             "requirements-hashed.txt": "a==1 --hash=sha256:00\nb\n",
         },
     )
-    found = [(f.path, f.line) for f in scan(tmp_path).findings if f.code == "REPO002"]
+    found = [(f.path, f.line) for f in scan(tmp_path, AUDIT).findings if f.code == "REPO002"]
     assert found == [("requirements.txt", 4)]

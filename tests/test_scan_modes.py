@@ -46,28 +46,38 @@ def test_named_files_are_judged_with_the_whole_repository(tmp_path: Path) -> Non
             "k8s/other.yaml": API.replace("name: api", "name: web"),
         },
     )
-    proc = run_cli("scan", "k8s/api.yaml", "--format", "json", cwd=tmp_path)
+    proc = run_cli("scan", "--profile", "audit", "k8s/api.yaml", "--format", "json", cwd=tmp_path)
     found = _codes(proc)
     assert ("K8S009", "k8s/api.yaml") in found  # file rules still run on the named file
     assert ("K8S013", "k8s/api.yaml") not in found  # its HPA lives in a file not named
     assert all(path == "k8s/api.yaml" for _, path in found)  # nothing reported on other files
     alone = write_tree(tmp_path / "alone", {"k8s/api.yaml": API})
     assert ("K8S013", "k8s/api.yaml") in _codes(
-        run_cli("scan", "k8s/api.yaml", "--format", "json", cwd=alone)
+        run_cli("scan", "--profile", "audit", "k8s/api.yaml", "--format", "json", cwd=alone)
     )
 
 
 def test_github_and_sarif_paths_are_relative_to_the_checkout(tmp_path: Path) -> None:
     write_tree(tmp_path, {"services/api/k8s/api.yaml": API})
     sarif = tmp_path / "out.sarif"
-    proc = run_cli("scan", "services/api", "--format", "github", "--sarif", sarif, cwd=tmp_path)
+    proc = run_cli(
+        "scan",
+        "--profile",
+        "audit",
+        "services/api",
+        "--format",
+        "github",
+        "--sarif",
+        sarif,
+        cwd=tmp_path,
+    )
     assert "file=services/api/k8s/api.yaml" in proc.stdout
     uris = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         for r in json.loads(sarif.read_text())["runs"][0]["results"]
     }
     assert uris == {"services/api/k8s/api.yaml"}
-    text = run_cli("scan", "services/api", "--format", "json", cwd=tmp_path)
+    text = run_cli("scan", "--profile", "audit", "services/api", "--format", "json", cwd=tmp_path)
     assert {p for _, p in _codes(text)} == {"k8s/api.yaml"}  # the contract: relative to the root
 
 
@@ -76,7 +86,7 @@ def test_a_secret_is_reported_once_by_its_most_specific_rule(tmp_path: Path) -> 
     write_tree(tmp_path, {"docker-compose.yml": compose})
     at_line_5 = [
         c
-        for c, _ in _codes(run_cli("scan", tmp_path, "--format", "json"))
+        for c, _ in _codes(run_cli("scan", "--profile", "audit", tmp_path, "--format", "json"))
         if c.startswith(("SEC", "CMP004"))
     ]
     assert at_line_5 == ["CMP004"]
@@ -95,6 +105,8 @@ def test_job_summary_lists_every_suppression_and_ignore(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     run_cli(
         "scan",
+        "--profile",
+        "audit",
         "repo",
         "--format",
         "github",
@@ -108,6 +120,8 @@ def test_job_summary_lists_every_suppression_and_ignore(tmp_path: Path) -> None:
     assert "| CMP010 | ignore | yes" in section
     run_cli(
         "scan",
+        "--profile",
+        "audit",
         "repo",
         "--format",
         "github",

@@ -30,11 +30,13 @@ def test_diff_base_reports_only_changed_lines(tmp_path: Path) -> None:
     _git(tmp_path, "init", "-q")
     _git(tmp_path, "add", ".")
     _git(tmp_path, "-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-qm", "base")
-    everything = _findings(run_cli("scan", tmp_path, "--format", "json"))
+    everything = _findings(run_cli("scan", tmp_path, "--format", "json", "--profile", "audit"))
     assert any(path == "old/docker-compose.yml" for _, path, _ in everything)
     changed = COMPOSE.replace("ghcr.io/acme/api:1.4.2", "nginx:latest")
     write_tree(tmp_path, {"docker-compose.yml": changed})
-    found = _findings(run_cli("scan", tmp_path, "--format", "json", "--diff-base", "HEAD"))
+    found = _findings(
+        run_cli("scan", tmp_path, "--format", "json", "--diff-base", "HEAD", "--profile", "audit")
+    )
     assert found and all(path == "docker-compose.yml" and line == 3 for _, path, line in found)
     assert ("CMP007", "docker-compose.yml", 3) in found
     proc = run_cli("scan", tmp_path, "--diff-base", "no-such-rev")

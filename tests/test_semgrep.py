@@ -16,7 +16,7 @@ import pytest
 
 from analyzer.engines import semgrep_engine
 from analyzer.pipeline.scan import scan
-from tests.conftest import REPO, run_cli, write_tree
+from tests.conftest import AUDIT, REPO, run_cli, write_tree
 
 # semgrep starts in about 2 s: these count as tests of an external tool (marker `slow`)
 needs_semgrep = pytest.mark.skipif(
@@ -57,7 +57,7 @@ export function run(expr, body) {
 
 
 def _found(root: Path, code: str) -> list[tuple[str, int | None]]:
-    return sorted((f.path, f.line) for f in scan(root).findings if f.code == code)
+    return sorted((f.path, f.line) for f in scan(root, AUDIT).findings if f.code == code)
 
 
 @pytest.mark.slow
@@ -74,7 +74,7 @@ def test_html_sinks_and_eval_in_one_scan(tmp_path: Path) -> None:
             "eval(formula);\n",
         },
     )
-    result = scan(tmp_path)
+    result = scan(tmp_path, AUDIT)
     found = sorted(
         (f.code, f.path, f.line) for f in result.findings if f.code in ("FE002", "FE003")
     )
@@ -178,7 +178,9 @@ def test_semgrep_runs_again_only_when_a_file_it_reads_changes(
 
     def runs_and_findings() -> tuple[int, list[tuple[str, str, int | None]]]:
         found = sorted(
-            (f.code, f.path, f.line) for f in scan(root).findings if f.code in ("FE002", "FE003")
+            (f.code, f.path, f.line)
+            for f in scan(root, AUDIT).findings
+            if f.code in ("FE002", "FE003")
         )
         return len(log.read_text().splitlines()) if log.exists() else 0, found
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.pipeline.scan import scan
-from tests.conftest import write_tree
+from tests.conftest import AUDIT, write_tree
 
 CALLS = """\
 -- calls placed by agents
@@ -18,7 +18,9 @@ create table public.calls (
 
 
 def _found(root: Path, prefix: str = "SQL") -> set[tuple[str, str, int | None]]:
-    return {(f.code, f.path, f.line) for f in scan(root).findings if f.code.startswith(prefix)}
+    return {
+        (f.code, f.path, f.line) for f in scan(root, AUDIT).findings if f.code.startswith(prefix)
+    }
 
 
 def test_a_later_migration_fixes_an_earlier_one(tmp_path: Path) -> None:
@@ -88,7 +90,7 @@ def test_an_unparsable_statement_is_a_note_and_the_rest_is_read(tmp_path: Path) 
             ),
         },
     )
-    findings = scan(tmp_path).findings
+    findings = scan(tmp_path, AUDIT).findings
     notes = [(f.code, f.line) for f in findings if f.code == "PR001"]
     assert notes == [("PR001", 3)]
     assert ("SQL005", 4) in {(f.code, f.line) for f in findings}
@@ -102,7 +104,7 @@ def test_seed_and_test_sql_are_not_the_schema(tmp_path: Path) -> None:
             "queries/report.sql": "select * from calls where",
         },
     )
-    assert [f.code for f in scan(tmp_path).findings] == []
+    assert [f.code for f in scan(tmp_path, AUDIT).findings] == []
 
 
 def test_plain_postgres_migrations_get_no_rls_rules(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from analyzer.parsers.supabase_config import key_lines
 from analyzer.pipeline.scan import scan
-from tests.conftest import write_tree
+from tests.conftest import AUDIT, write_tree
 
 # What `supabase init` writes (abridged, same values): a laptop configuration.
 LOCAL_DEFAULT = """\
@@ -57,7 +57,7 @@ auth_token = "env(SUPABASE_AUTH_SMS_TWILIO_AUTH_TOKEN)"
 
 def _found(root: Path) -> list[tuple[str, int | None]]:
     return sorted(
-        (f.code, f.line) for f in scan(root).findings if f.code.startswith(("SUPA", "PR"))
+        (f.code, f.line) for f in scan(root, AUDIT).findings if f.code.startswith(("SUPA", "PR"))
     )
 
 
@@ -104,7 +104,7 @@ def test_http_redirects_to_real_hosts_only(tmp_path: Path) -> None:
             )
         },
     )
-    findings = [f for f in scan(tmp_path).findings if f.code == "SUPA005"]
+    findings = [f for f in scan(tmp_path, AUDIT).findings if f.code == "SUPA005"]
     assert [(f.line, "app.example.com" in f.message) for f in findings] == [(3, True)]
 
 

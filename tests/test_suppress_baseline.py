@@ -7,7 +7,7 @@ from pathlib import Path
 
 from analyzer.core.config import Config
 from analyzer.pipeline.scan import scan
-from tests.conftest import run_cli, write_tree
+from tests.conftest import AUDIT, run_cli, write_tree
 
 
 def renamed(name: str) -> str:
@@ -87,7 +87,7 @@ def test_per_path_ignores(tmp_path: Path) -> None:
 
 def _fingerprints(root: Path) -> dict[tuple[str, str], list[str]]:
     out: dict[tuple[str, str], list[str]] = {}
-    for f in scan(root).findings:
+    for f in scan(root, AUDIT).findings:
         out.setdefault((f.code, f.path), []).append(f.fingerprint)
     return out
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.pipeline.scan import scan
-from tests.conftest import write_tree
+from tests.conftest import AUDIT, write_tree
 
 SHA = "263435318d21b8e681c14492fe198d362a7d2c83"
 
 
 def _found(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, str, int | None]]:
     write_tree(tmp_path, files)
-    return [(f.code, f.path, f.line) for f in scan(tmp_path).findings if f.code.startswith("WF")]
+    return [
+        (f.code, f.path, f.line) for f in scan(tmp_path, AUDIT).findings if f.code.startswith("WF")
+    ]
 
 
 def _wf(on: str, steps: str) -> str:

@@ -65,8 +65,8 @@ def floating_in_compose(image: str) -> str | None:
 def floating_in_kubernetes(image: str) -> str | None:
     """`floating` of a Kubernetes `image:`; a `$VAR` or `{{ }}` is filled in at deploy time."""
     ref = image.strip()
-    if "$" in ref or "{{" in ref:
-        return None
+    if "$" in ref or "{{" in ref or ref.startswith("ko://"):
+        return None  # ko builds `ko://module/path` and pins it to a digest at deploy time
     return floating(ref, exact=True)
 
 

@@ -39,7 +39,10 @@ SKIP_DIRS = frozenset(
 )
 
 _YAML = (".yaml", ".yml")
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:
+    from yaml import CSafeLoader
+except ImportError:  # pyyaml built without libyaml
+    from yaml import SafeLoader as CSafeLoader  # type: ignore[assignment]
 _COMPOSE = re.compile(r"^(docker-)?compose([.-][\w.-]*)?\.ya?ml$", re.IGNORECASE)
 _JS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
 # A top-level-looking key, however the manifest spells it: at a line start (any of YAML's line
@@ -324,7 +327,7 @@ def _plain_yaml(text: str) -> bool:
     the YAML needs rendering before anything can be judged.
     """
     try:
-        for _ in yaml.load_all(text, Loader=_SAFE_LOADER):
+        for _ in yaml.load_all(text, Loader=CSafeLoader):
             pass
     except (yaml.YAMLError, ValueError, RecursionError):
         return False

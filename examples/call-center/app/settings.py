@@ -1,5 +1,8 @@
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# the call-summary e-mails go out through the office mailbox
+SMTP_PASSWORD = "summer-holidays-2024"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env")
