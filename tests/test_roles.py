@@ -33,6 +33,9 @@ from tests.conftest import write_tree
         ("pkg/server_test.go", Role.TEST),
         ("hack/setup-dev.yaml", Role.DEV),
         (".devcontainer/compose.yaml", Role.DEV),
+        ("deploy/docker-compose.multitenant-dev.yml", Role.DEV),
+        ("Dockerfile.test", Role.DEV),
+        ("app/local_cache.py", Role.APP),  # code is named for what it does
         ("third_party/pip-licenses.py", Role.VENDORED),
         ("web/node_modules/x/index.js", Role.VENDORED),
     ],

@@ -154,6 +154,7 @@ def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
                 )
         elif not (
             fr.dev_only
+            or set(route.methods) <= _PREFLIGHT  # a CORS preflight carries no credentials
             or _gives_credentials(fr)
             or _is_public(fr.path, public)
             or not unauthenticated(model, fr)
@@ -178,6 +179,9 @@ def check_routes(results: Sequence[FileResult]) -> Iterator[Finding]:
             f"Route {_route_label(fr)} logs in, sends codes or places calls but has no rate "
             f"limit (slowapi, fastapi-limiter){also}: it can be brute-forced or run up the bill.",
         )
+
+
+_PREFLIGHT = frozenset({"OPTIONS", "HEAD"})
 
 
 def _gives_credentials(fr: FullRoute) -> bool:

@@ -597,6 +597,8 @@ def _supabase_role(value: str) -> str | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return None
     role = claims.get("role") if isinstance(claims, dict) else None
+    if claims.get("iss") == "supabase-demo" if isinstance(claims, dict) else False:
+        return "public"  # the Supabase CLI's local keys: the same in every install, published
     if role == "service_role":
         return "service"
     if role in _PUBLIC_ROLES:

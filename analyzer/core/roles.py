@@ -98,6 +98,9 @@ _EXAMPLES = re.compile(
     r"notebooks?)/",
     re.IGNORECASE,
 )
+# Source code is named for what it does (`local_cache.py`), not for where it runs: only
+# configuration files are development ones by their names.
+_CODE_FILE = re.compile(r"\.(?:py|pyi|[cm]?[jt]sx?|go|rs|java|kt|rb|php|sql)$", re.IGNORECASE)
 _SCRIPTS = re.compile(r"(?:^|/)(?:scripts?|tools|bin)/")
 
 
@@ -117,8 +120,12 @@ def role_of(path: str) -> Role:
         return Role.EXAMPLE
     if _DOCS.search(path):
         return Role.DOCS
-    if _DEV_FOLDER.search(path.lower()):
-        return Role.DEV
+    if _DEV_FOLDER.search(path.lower()) or (
+        not _CODE_FILE.search(path)
+        and not path.startswith(".github/")  # CI is its own part, with its own rules
+        and _DEV_NAME_PART.search(PurePosixPath(path.lower()).name)
+    ):
+        return Role.DEV  # `.devcontainer/`, `docker-compose.multitenant-dev.yml`
     if _SCRIPTS.search(path):
         return Role.SCRIPT
     return Role.APP

@@ -244,3 +244,21 @@ def strings(tree: ast.AST) -> set[str]:
         for n in ast.walk(tree)
         if isinstance(n, ast.Constant) and isinstance(n.value, str) and len(n.value) < 64
     }
+
+
+def called_names(fn: ast.AST) -> list[str]:
+    """The dotted names this function calls (`helper`, `provider.verify_inbound_signature`)."""
+    out = []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Call):
+            name = _dotted(node.func)
+            if name:
+                out.append(name)
+    return out
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else node.attr
+    return node.id if isinstance(node, ast.Name) else ""

@@ -39,6 +39,14 @@ from analyzer.facts.fastapi.scope import Scope, list_items
 from analyzer.parsers import pynodes as nodes
 from analyzer.parsers.python import PyModule
 
+# A call named for checking the caller: `verify_inbound_signature`, `_verify_vobiz_callback`,
+# `validate_twilio_request`, `check_webhook_signature`, `verify_slack_request`.
+_VERIFIER = re.compile(
+    r"(?:^|[._])_?(?:verify|validate|check)_\w*(?:signature|signed|webhook|callback|request|"
+    r"secret|token|hmac)\w*$",
+    re.IGNORECASE,
+)
+
 _DEV_TEST = re.compile(r"environment|\benv\b|_env\b|\bdebug\b|\blocal\b|development|\bdev\b", re.I)
 _PATH_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
 
@@ -239,8 +247,43 @@ class _Extractor:
         return FunctionInfo(cls.name, cls.lineno, tuple(deps), auth, signature, limit, True)
 
     def _body_evidence(self, fn: ast.AST) -> tuple[bool, bool, bool]:
-        """(auth, signature, rate limit) evidence anywhere in the function, nested ones included."""
-        return self._evidence.get(id(fn), (False, False, False))
+        """(auth, signature, rate limit) evidence anywhere in the function, nested ones included,
+        and in the module's own functions it calls (two levels): a handler that starts with
+        `_verify_vobiz_callback(request)` checks its caller as surely as one that inlines it.
+        A call named for verifying a signature (`provider.verify_inbound_signature(...)`)
+        counts as the check it says it is."""
+        auth, signature, limit = self._evidence.get(id(fn), (False, False, False))
+        for depth_fn in self._called_helpers(fn):
+            a, s_, _ = self._evidence.get(id(depth_fn), (False, False, False))
+            auth, signature = auth or a, signature or s_
+        if not signature and any(_VERIFIER.search(name) for name in bodies.called_names(fn)):
+            signature = True
+        return auth, signature, limit
+
+    def _called_helpers(self, fn: ast.AST) -> list[ast.AST]:
+        seen: list[ast.AST] = []
+        frontier = [fn]
+        for _ in range(2):
+            nxt = []
+            for f in frontier:
+                for name in bodies.called_names(f):
+                    helper = self._functions.get(name.rsplit(".", 1)[-1])
+                    if helper is not None and helper is not fn and helper not in seen:
+                        seen.append(helper)
+                        nxt.append(helper)
+            frontier = nxt
+        return seen
+
+    @functools.cached_property
+    def _functions(self) -> dict[str, ast.AST]:
+        return {
+            n.name: n
+            for n in [
+                *self.scope.mod.nodes.by_type.get(ast.FunctionDef, ()),
+                *self.scope.mod.nodes.by_type.get(ast.AsyncFunctionDef, ()),
+            ]
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
 
     @functools.cached_property
     def _evidence(self) -> dict[int, tuple[bool, bool, bool]]:
