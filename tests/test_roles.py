@@ -36,6 +36,7 @@ from tests.conftest import write_tree
         ("deploy/docker-compose.multitenant-dev.yml", Role.DEV),
         ("Dockerfile.test", Role.DEV),
         ("app/local_cache.py", Role.APP),  # code is named for what it does
+        ("frontend/.env.local", Role.APP),  # production builds read it too
         ("third_party/pip-licenses.py", Role.VENDORED),
         ("web/node_modules/x/index.js", Role.VENDORED),
     ],

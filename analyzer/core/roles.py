@@ -123,6 +123,8 @@ def role_of(path: str) -> Role:
     if _DEV_FOLDER.search(path.lower()) or (
         not _CODE_FILE.search(path)
         and not path.startswith(".github/")  # CI is its own part, with its own rules
+        # `.env.local` is read by production builds too (Vite, Next.js load it in every mode)
+        and not PurePosixPath(path).name.lower().startswith(".env")
         and _DEV_NAME_PART.search(PurePosixPath(path.lower()).name)
     ):
         return Role.DEV  # `.devcontainer/`, `docker-compose.multitenant-dev.yml`
