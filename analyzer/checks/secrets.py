@@ -312,13 +312,7 @@ def _classify(hit: engine.RawHit, lines: list[str], path: str) -> _Candidate | N
     )
     if _elided(raw, hit):
         return None  # `xoxp-1-Mi0yLTU5...MDkw`: shortened on purpose, not usable
-    if guessed and (
-        _TEST_PATH.search(path)
-        or _VENDORED_PATH.search(path)
-        or is_dev_config(path)
-        or not is_production(path)
-        or path.startswith(".github/")
-    ):
+    if guessed and (is_dev_config(path) or not is_production(path) or path.startswith(".github/")):
         # `password = "incorrect"` in a test, an alphabet in vendored jQuery, a sample TLS key
         # in docs, a CI service container's password: only a token's own format counts there
         return None
@@ -396,11 +390,6 @@ def _elided(raw: str, hit: engine.RawHit) -> bool:
     return after.startswith(("...", "\u2026"))
 
 
-_TEST_PATH = re.compile(
-    r"(?:^|/)(?:tests?|__tests__|spec|e2e|fixtures?)/|(?:^|/)test_[^/]*\.py$|_test\.(?:py|go)$|"
-    r"\.(?:spec|test)\.[jt]sx?$"
-)
-_VENDORED_PATH = re.compile(r"(?:^|/)(?:vendor|vendors|third_party|wwwroot/lib|bower_components)/")
 _PATH_SEGMENT = re.compile(r"^[\w.:@-]+$")
 
 

@@ -24,7 +24,15 @@ from analyzer.core.vocabulary import (
     RETRYABLE,
     SESSION_METHODS,
 )
-from analyzer.facts.calls import ModuleIndex, arg, is_const, kwarg, last_name, target_key
+from analyzer.facts.calls import (
+    ModuleIndex,
+    arg,
+    dotted,
+    is_const,
+    kwarg,
+    last_name,
+    target_key,
+)
 from analyzer.parsers.python import PyModule
 
 # --------------------------------------------------------------------------- PY018 secret defaults
@@ -46,13 +54,7 @@ _ENUM_BASES = re.compile(r"(?:Enum|Flag|Choices)$")
 def _enumeration(cls: ast.ClassDef) -> bool:
     """An Enum (or Django `TextChoices`): its members are labels (`REFRESH_TOKEN =
     "refresh_token"`, `client_secret = "polar_client_secret"`), never credentials."""
-    return any(_ENUM_BASES.search(last_name(_dotted(b))) for b in cls.bases)
-
-
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Attribute):
-        return f"{_dotted(node.value)}.{node.attr}"
-    return node.id if isinstance(node, ast.Name) else ""
+    return any(_ENUM_BASES.search(last_name(dotted(b))) for b in cls.bases)
 
 
 def _own_label(name: str, value: str) -> bool:

@@ -12,6 +12,7 @@ import ast
 import functools
 
 from analyzer.core.vocabulary import RATE_LIMIT_LIBS
+from analyzer.facts.calls import dotted
 from analyzer.facts.fastapi.scope import Scope
 
 # --------------------------------------------------------------------------- evidence
@@ -251,14 +252,7 @@ def called_names(fn: ast.AST) -> list[str]:
     out = []
     for node in ast.walk(fn):
         if isinstance(node, ast.Call):
-            name = _dotted(node.func)
+            name = dotted(node.func)
             if name:
                 out.append(name)
     return out
-
-
-def _dotted(node: ast.AST) -> str:
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else node.attr
-    return node.id if isinstance(node, ast.Name) else ""
